@@ -1,0 +1,37 @@
+"""The one error family the services raise; entry points translate it to exit codes or status."""
+
+
+class TestForgeError(Exception):
+    """An error a user can act on: `problem` says what went wrong, `fix` what to do about it."""
+
+    def __init__(self, problem: str, fix: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.problem}\n  fix: {self.fix}" if self.fix else self.problem
+
+
+class ConfigurationError(TestForgeError):
+    """Bad settings or arguments (exit code 2)."""
+
+
+class ArtefactError(TestForgeError):
+    """A JSON artefact that is missing, malformed or of the wrong kind."""
+
+
+class TargetUnreachableError(TestForgeError):
+    """The application under test cannot be reached or is not a web page."""
+
+
+class SignInError(TestForgeError):
+    """Sign-in with the given credentials did not succeed."""
+
+
+class BrowserUnavailableError(TestForgeError):
+    """No usable Chromium: missing executable or it fails to start."""
+
+
+class ExecutionError(TestForgeError):
+    """The test runner itself failed (not a test failure)."""

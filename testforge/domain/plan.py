@@ -1,0 +1,108 @@
+"""TestPlan: prioritised Given/When/Then test cases whose steps address elements by registry key."""
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from testforge.domain.base import DomainModel
+
+
+class Priority(StrEnum):
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+
+
+class Tag(StrEnum):
+    SMOKE = "smoke"
+    NAVIGATION = "navigation"
+    FORM_VALIDATION = "form-validation"
+    FLOW = "flow"
+    NEGATIVE = "negative"
+
+
+class Clause(StrEnum):
+    GIVEN = "given"
+    WHEN = "when"
+    THEN = "then"
+
+
+class Action(StrEnum):
+    """What a step does. Actions with a `target` address an element by registry key."""
+
+    GOTO = "goto"
+    SIGN_IN = "sign_in"
+    CLICK = "click"
+    FILL = "fill"
+    SELECT = "select"
+    CHECK = "check"
+    EXPECT_URL = "expect_url"
+    EXPECT_TITLE = "expect_title"
+    EXPECT_TEXT = "expect_text"
+    EXPECT_PAGE_TEXT = "expect_page_text"
+    EXPECT_VISIBLE = "expect_visible"
+    EXPECT_INVALID = "expect_invalid"
+    EXPECT_VALUE = "expect_value"
+
+
+TARGETED_ACTIONS = frozenset(
+    {
+        Action.CLICK,
+        Action.FILL,
+        Action.SELECT,
+        Action.CHECK,
+        Action.EXPECT_TEXT,
+        Action.EXPECT_VISIBLE,
+        Action.EXPECT_INVALID,
+        Action.EXPECT_VALUE,
+    }
+)
+VALUED_ACTIONS = frozenset(
+    {
+        Action.GOTO,
+        Action.FILL,
+        Action.SELECT,
+        Action.EXPECT_URL,
+        Action.EXPECT_TITLE,
+        Action.EXPECT_TEXT,
+        Action.EXPECT_PAGE_TEXT,
+        Action.EXPECT_VALUE,
+    }
+)
+ASSERTIONS = frozenset(a for a in Action if a.value.startswith("expect_"))
+
+
+class Step(DomainModel):
+    clause: Clause
+    action: Action
+    target: str | None = None
+    value: str | None = None
+    note: str | None = None
+
+
+class TestCase(DomainModel):
+    id: str
+    slug: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    priority: Priority
+    tags: tuple[Tag, ...]
+    given: str
+    when: str
+    then: str
+    steps: list[Step]
+    pages: tuple[str, ...] = ()
+    form: str | None = None
+    needs_auth: bool = False
+
+
+class TestPlan(DomainModel):
+    base_url: str
+    designer: str
+    cases: list[TestCase] = Field(default_factory=list)
+
+    def case(self, case_id: str) -> TestCase:
+        for case in self.cases:
+            if case.id == case_id:
+                return case
+        raise KeyError(case_id)

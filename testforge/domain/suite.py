@@ -1,0 +1,68 @@
+"""Suite: generated test files plus the locator registry they address elements through."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from testforge.domain.base import DomainModel
+from testforge.domain.fingerprint import ElementFingerprint
+from testforge.domain.locators import LocatorLadder
+
+
+class ProvenanceSource(StrEnum):
+    DISCOVERY = "discovery"
+    HEALING = "healing"
+
+
+class Provenance(DomainModel):
+    source: ProvenanceSource
+    at: datetime
+    detail: str
+    healing_request: str | None = None
+
+
+class RegistryEntry(DomainModel):
+    key: str
+    page: str
+    ladder: LocatorLadder
+    fingerprint: ElementFingerprint
+    history: list[Provenance] = Field(default_factory=list)
+
+
+class LocatorRegistry(DomainModel):
+    entries: dict[str, RegistryEntry] = Field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> RegistryEntry:
+        return self.entries[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.entries
+
+
+class SuiteFile(DomainModel):
+    path: str
+    content: str
+
+
+class SuiteCase(DomainModel):
+    """Maps a plan case to the pytest node that implements it."""
+
+    case_id: str
+    nodeid: str
+    title: str
+    priority: str
+    tags: tuple[str, ...]
+
+
+class Suite(DomainModel):
+    base_url: str
+    plan_hash: str
+    generated_at: datetime
+    files: list[SuiteFile]
+    registry: LocatorRegistry
+    cases: list[SuiteCase]
+    credentials_required: bool = False
+
+    def case_by_nodeid(self, nodeid: str) -> SuiteCase | None:
+        return next((c for c in self.cases if c.nodeid == nodeid), None)
