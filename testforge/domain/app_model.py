@@ -32,6 +32,22 @@ class Element(DomainModel):
     in_navigation: bool = False
 
 
+class FlowStepAction(StrEnum):
+    GOTO = "goto"
+    CLICK = "click"
+    FILL = "fill"
+    SELECT = "select"
+    CHECK = "check"
+    SUBMIT = "submit"
+
+
+class FlowStep(DomainModel):
+    action: FlowStepAction
+    page: str
+    element: str | None = None
+    value: str | None = None
+
+
 class FieldConstraints(DomainModel):
     required: bool = False
     min_length: int | None = None
@@ -58,9 +74,14 @@ class ProbeKind(StrEnum):
 
 
 class ProbeOutcome(DomainModel):
-    """What the page did after a form was submitted during discovery: the oracle for tests."""
+    """What the page did after a form was submitted during discovery: the oracle for tests.
+
+    Observations of a valid submission are kept only when two independent runs agree, so
+    per-run values (order numbers, timestamps) never become expectations.
+    """
 
     url_path: str
+    url_pattern: str
     navigated: bool
     blocked_by_browser: bool = False
     invalid_fields: tuple[str, ...] = ()
@@ -85,7 +106,11 @@ class Form(DomainModel):
     fields: list[FormField] = Field(default_factory=list)
     submit: str | None = None
     purpose: str = "generic"
+    setup: list[FlowStep] = Field(default_factory=list)
     probes: list[FormProbe] = Field(default_factory=list)
+
+    def probe(self, kind: ProbeKind) -> FormProbe | None:
+        return next((p for p in self.probes if p.kind is kind), None)
 
     @property
     def fillable_fields(self) -> list[FormField]:
@@ -106,6 +131,10 @@ class Page(DomainModel):
     depth: int
     status: int
     requires_auth: bool = False
+    state: str | None = None
+    setup: list[FlowStep] = Field(default_factory=list)
+    observed: dict[str, str] = Field(default_factory=dict)
+    template: str | None = None
     screenshot: str | None = None
     landmarks: tuple[str, ...] = ()
     async_texts: tuple[str, ...] = ()
@@ -118,40 +147,17 @@ class FlowKind(StrEnum):
     SIGN_IN = "sign_in"
     SEARCH = "search"
     PURCHASE = "purchase"
-    CONTACT = "contact"
-
-
-class FlowStepAction(StrEnum):
-    GOTO = "goto"
-    CLICK = "click"
-    FILL = "fill"
-    SELECT = "select"
-    CHECK = "check"
-    SUBMIT = "submit"
-
-
-class FlowStep(DomainModel):
-    action: FlowStepAction
-    page: str
-    element: str | None = None
-    value: str | None = None
-
-
-class Observation(DomainModel):
-    """A value seen on the baseline after a flow step, e.g. a cart total."""
-
-    after_step: int
-    page: str
-    element: str
-    text: str
+    MULTI_STEP = "multi_step"
 
 
 class Flow(DomainModel):
+    """A multi-step journey; its forms' probes and its pages' observations are the oracle."""
+
     kind: FlowKind
     name: str
     steps: list[FlowStep]
-    observations: list[Observation] = Field(default_factory=list)
-    final_path: str | None = None
+    form: str | None = None
+    pages: tuple[str, ...] = ()
 
 
 class AuthConfig(DomainModel):
@@ -203,6 +209,12 @@ class AppModel(DomainModel):
             if page.path == path:
                 return page
         raise KeyError(path)
+
+    def form(self, key: str) -> Form:
+        for form in self.forms:
+            if form.key == key:
+                return form
+        raise KeyError(key)
 
     def element(self, key: str) -> Element:
         for page in self.pages:

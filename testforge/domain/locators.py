@@ -1,8 +1,10 @@
 """Locators: the ways a test can address an element, ordered from most to least robust."""
 
+import re
 from enum import StrEnum
 
 from testforge.domain.base import FrozenModel
+from testforge.domain.fingerprint import ElementFingerprint
 
 
 class LocatorStrategy(StrEnum):
@@ -33,3 +35,58 @@ class Locator(FrozenModel):
 
 
 LocatorLadder = tuple[Locator, ...]
+
+
+# Roles Playwright's get_by_role can address and that name an element a user would recognise.
+ROLE_LOCATABLE = frozenset(
+    {
+        "button", "link", "checkbox", "radio", "textbox", "searchbox", "spinbutton", "combobox",
+        "listbox", "heading", "img", "tab", "menuitem", "switch", "slider", "status", "alert",
+    }
+)
+FORM_TAGS = frozenset({"input", "select", "textarea"})
+MAX_TEXT_LOCATOR = 80
+_PLAIN_ID = re.compile(r"^[A-Za-z][\w-]*$")
+# Ids that frameworks generate change on every build; a locator on them is worse than none.
+_GENERATED_ID = re.compile(r"(\d{3,}|[0-9a-f]{8,}|^:r\w+:$|^(ember|react|ng|mui|radix)[-_:]?\w*\d)", re.I)
+
+
+def looks_generated(identifier: str) -> bool:
+    return bool(_GENERATED_ID.search(identifier))
+
+
+def css_for(fp: ElementFingerprint) -> str | None:
+    if fp.id and not looks_generated(fp.id):
+        return f"#{fp.id}" if _PLAIN_ID.match(fp.id) else f'[id="{fp.id}"]'
+    if fp.name and fp.tag in FORM_TAGS:
+        return f'{fp.tag}[name="{fp.name}"]'
+    return None
+
+
+def candidate_ladder(fp: ElementFingerprint) -> LocatorLadder:
+    """Every locator that could address this element, most robust first; unverified."""
+    rungs: list[Locator] = []
+    if fp.test_id:
+        rungs.append(Locator(strategy=LocatorStrategy.TEST_ID, value=fp.test_id))
+    if fp.role in ROLE_LOCATABLE and fp.accessible_name:
+        rungs.append(
+            Locator(strategy=LocatorStrategy.ROLE, value=fp.role, name=fp.accessible_name)
+        )
+    if fp.tag in FORM_TAGS and fp.label:
+        rungs.append(Locator(strategy=LocatorStrategy.LABEL, value=fp.label))
+    if fp.tag in FORM_TAGS and fp.placeholder:
+        rungs.append(Locator(strategy=LocatorStrategy.PLACEHOLDER, value=fp.placeholder))
+    if fp.tag not in FORM_TAGS and fp.text and len(fp.text) <= MAX_TEXT_LOCATOR:
+        rungs.append(Locator(strategy=LocatorStrategy.TEXT, value=fp.text))
+    css = css_for(fp)
+    if css:
+        rungs.append(Locator(strategy=LocatorStrategy.CSS, value=css))
+    return tuple(rungs)
+
+
+_REGEX_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
+
+
+def path_regex(path: str) -> str:
+    """A regex matching exactly `path`, escaping only what regexes treat specially (readable)."""
+    return _REGEX_SPECIAL.sub(r"\\\1", path)

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from enum import StrEnum
-
 from typing import Any
 
 from pydantic import Field, computed_field, model_validator
@@ -34,6 +33,7 @@ class StepStatus(StrEnum):
 class StepRecord(DomainModel):
     index: int
     clause: str
+    clause_text: str = ""
     action: str
     target: str | None = None
     value: str | None = None
@@ -47,7 +47,9 @@ class Heal(DomainModel):
 
     step: int
     key: str
+    page_url: str
     result: HealingResult
+    snapshot: str | None = None
     request: str | None = None
 
 

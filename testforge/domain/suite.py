@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from testforge.domain.app_model import AuthConfig
 from testforge.domain.base import DomainModel
 from testforge.domain.fingerprint import ElementFingerprint
 from testforge.domain.locators import LocatorLadder
@@ -56,13 +57,16 @@ class SuiteCase(DomainModel):
 
 
 class Suite(DomainModel):
+    """A runnable suite. On disk: the files, `locators.json` (registry) and `suite.json` (rest)."""
+
     base_url: str
     plan_hash: str
+    designer: str
     generated_at: datetime
-    files: list[SuiteFile]
-    registry: LocatorRegistry
-    cases: list[SuiteCase]
-    credentials_required: bool = False
+    auth: AuthConfig | None = None
+    files: list[SuiteFile] = Field(default_factory=list)
+    registry: LocatorRegistry = Field(default_factory=LocatorRegistry)
+    cases: list[SuiteCase] = Field(default_factory=list)
 
     def case_by_nodeid(self, nodeid: str) -> SuiteCase | None:
         return next((c for c in self.cases if c.nodeid == nodeid), None)

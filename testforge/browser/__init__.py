@@ -1,0 +1,1 @@
+"""Browser adapter: starting Chromium through Playwright and reading elements off live pages."""

@@ -1,0 +1,69 @@
+"""Turning locator rungs into Playwright locators; one mapping for the sync and async APIs."""
+
+from typing import Any, overload
+
+from playwright.async_api import Locator as AsyncLocator
+from playwright.async_api import Page as AsyncPage
+from playwright.sync_api import Locator as SyncLocator
+from playwright.sync_api import Page as SyncPage
+
+from testforge.domain.locators import Locator, LocatorStrategy
+
+# Returns the absolute positional XPath of an element, as extract.js computes it.
+XPATH_OF = """(el) => {
+  const parts = [];
+  for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+    let i = 1;
+    for (let s = n.previousElementSibling; s; s = s.previousElementSibling) {
+      if (s.tagName === n.tagName) i++;
+    }
+    parts.unshift(`${n.tagName.toLowerCase()}[${i}]`);
+  }
+  return "/" + parts.join("/");
+}"""
+XPATHS_OF = f"(els) => els.map({XPATH_OF})"
+
+
+@overload
+def rung_locator(page: SyncPage, rung: Locator) -> SyncLocator: ...
+@overload
+def rung_locator(page: AsyncPage, rung: Locator) -> AsyncLocator: ...
+def rung_locator(page: SyncPage | AsyncPage, rung: Locator) -> SyncLocator | AsyncLocator:
+    """The visible elements a rung addresses (matching is exact)."""
+    target: Any = page
+    match rung.strategy:
+        case LocatorStrategy.TEST_ID:
+            found = target.get_by_test_id(rung.value)
+        case LocatorStrategy.ROLE:
+            found = target.get_by_role(rung.value, name=rung.name, exact=True)
+        case LocatorStrategy.LABEL:
+            found = target.get_by_label(rung.value, exact=True)
+        case LocatorStrategy.PLACEHOLDER:
+            found = target.get_by_placeholder(rung.value, exact=True)
+        case LocatorStrategy.TEXT:
+            found = target.get_by_text(rung.value, exact=True)
+        case LocatorStrategy.CSS:
+            found = target.locator(rung.value)
+        case LocatorStrategy.XPATH:
+            found = target.locator(f"xpath={rung.value}")
+    located: SyncLocator | AsyncLocator = found.filter(visible=True)
+    return located
+
+
+def python_expression(rung: Locator) -> str:
+    """How a person would write this rung with Playwright's Python API (for reports)."""
+    match rung.strategy:
+        case LocatorStrategy.TEST_ID:
+            return f"page.get_by_test_id({rung.value!r})"
+        case LocatorStrategy.ROLE:
+            return f"page.get_by_role({rung.value!r}, name={rung.name!r}, exact=True)"
+        case LocatorStrategy.LABEL:
+            return f"page.get_by_label({rung.value!r}, exact=True)"
+        case LocatorStrategy.PLACEHOLDER:
+            return f"page.get_by_placeholder({rung.value!r}, exact=True)"
+        case LocatorStrategy.TEXT:
+            return f"page.get_by_text({rung.value!r}, exact=True)"
+        case LocatorStrategy.CSS:
+            return f"page.locator({rung.value!r})"
+        case LocatorStrategy.XPATH:
+            return f"page.locator({'xpath=' + rung.value!r})"

@@ -1,0 +1,63 @@
+"""The typer application and what every command shares: settings, errors, exit codes."""
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+from testforge.cli.console import error
+from testforge.domain.errors import TestForgeError
+from testforge.settings import BrowserSettings
+
+EXIT_OK, EXIT_TESTS_FAILED, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="testforge",
+    help="AI-assisted end-to-end web testing: discover, design, generate, execute, heal, report.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class State:
+    browser: BrowserSettings = BrowserSettings.model_construct()
+
+
+state = State()
+
+
+@app.callback()
+def main(
+    chromium: Annotated[
+        Path | None,
+        typer.Option(help="Chromium executable [env: TESTFORGE_CHROMIUM; default /usr/bin/chromium]"),
+    ] = None,
+    headed: Annotated[bool, typer.Option(help="Show the browser windows")] = False,
+) -> None:
+    settings = BrowserSettings()
+    updates: dict[str, object] = {"headless": not headed}
+    if chromium:
+        updates["chromium"] = chromium
+    state.browser = settings.model_copy(update=updates)
+
+
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn TestForge errors into a readable message and exit code 2 (usage/infrastructure)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except TestForgeError as exc:
+            error(exc)
+            raise typer.Exit(EXIT_ERROR) from exc
+        except KeyboardInterrupt as exc:
+            raise typer.Exit(EXIT_ERROR) from exc
+
+    return wrapper

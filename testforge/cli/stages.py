@@ -1,0 +1,210 @@
+"""`testforge run` and the stage commands (discover, design, generate, execute, report)."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from testforge.artefacts import (
+    APP_MODEL,
+    PLAN,
+    SUITE_DIR,
+    read_model,
+    read_suite,
+    write_model,
+    write_suite,
+)
+from testforge.cli import console
+from testforge.cli.app import EXIT_OK, EXIT_TESTS_FAILED, app, handles_errors, state
+from testforge.cli.options import (
+    Concurrency,
+    Exclude,
+    Heal,
+    Include,
+    LoginPath,
+    MaxDepth,
+    MaxPages,
+    Out,
+    PageTimeout,
+    Password,
+    Probe,
+    Retries,
+    Select,
+    Timeout,
+    Username,
+    Workers,
+    credentials,
+    limits,
+)
+from testforge.design.offline import OfflineDesigner
+from testforge.discovery.preflight import validate_url
+from testforge.discovery.service import DiscoveryRequest, discover
+from testforge.domain.app_model import AppModel
+from testforge.domain.plan import TestPlan
+from testforge.domain.results import RunResult
+from testforge.execution.local import ExecutionRequest
+from testforge.pipeline import generate as generate_pipeline
+from testforge.pipeline import run_suite
+from testforge.reporting.service import HTML, write_reports
+from testforge.scriptgen.render import generate_suite
+
+DEFAULT_OUT = Path("testforge-out")
+
+
+def _exit_for(result: RunResult) -> None:
+    raise typer.Exit(EXIT_TESTS_FAILED if result.summary.failed else EXIT_OK)
+
+
+def _finish(result: RunResult, out: Path) -> None:
+    console.summary(result, out / HTML)
+    _exit_for(result)
+
+
+@app.command()
+@handles_errors
+def run(
+    url: Annotated[str, typer.Argument(help="Start page of the application under test")],
+    out: Out = DEFAULT_OUT,
+    username: Username = None,
+    password: Password = None,
+    login_path: LoginPath = None,
+    max_pages: MaxPages = 50,
+    max_depth: MaxDepth = 5,
+    concurrency: Concurrency = 2,
+    page_timeout: PageTimeout = 15.0,
+    include: Include = None,
+    exclude: Exclude = None,
+    probe: Probe = True,
+    workers: Workers = 2,
+    retries: Retries = 1,
+    timeout: Timeout = 60.0,
+    heal: Heal = True,
+) -> None:
+    """Run the whole pipeline on URL: discover, design, generate, execute, report."""
+    creds = credentials(username, password)
+    request = DiscoveryRequest(
+        base_url=validate_url(url),
+        limits=limits(max_pages, max_depth, concurrency, page_timeout, include, exclude),
+        credentials=creds, login_path=login_path, probe_forms=probe, screenshots=out / "screenshots",
+    )
+    with console.discovery_progress() as bar:
+        generated = generate_pipeline(request, OfflineDesigner(), out, state.browser, bar)
+    console.out.print(
+        f"discovered {len(generated.model.pages)} pages, {len(generated.model.forms)} forms, "
+        f"{len(generated.model.flows)} flows → {len(generated.plan.cases)} tests (designer: offline)"
+    )
+    execution = ExecutionRequest(
+        base_url=generated.model.base_url, workers=workers, retries=retries,
+        test_timeout_s=timeout, heal=heal, credentials=creds,
+    )
+    with console.execution_progress() as bar_:
+        result, _ = run_suite(generated.suite_dir, execution, out, state.browser, bar_)
+    _finish(result, out)
+
+
+@app.command("discover")
+@handles_errors
+def discover_command(
+    url: Annotated[str, typer.Argument(help="Start page of the application")],
+    out: Out = DEFAULT_OUT,
+    username: Username = None,
+    password: Password = None,
+    login_path: LoginPath = None,
+    max_pages: MaxPages = 50,
+    max_depth: MaxDepth = 5,
+    concurrency: Concurrency = 2,
+    page_timeout: PageTimeout = 15.0,
+    include: Include = None,
+    exclude: Exclude = None,
+    probe: Probe = True,
+) -> None:
+    """Crawl URL in a real browser and write OUT/app-model.json."""
+    request = DiscoveryRequest(
+        base_url=validate_url(url),
+        limits=limits(max_pages, max_depth, concurrency, page_timeout, include, exclude),
+        credentials=credentials(username, password), login_path=login_path, probe_forms=probe,
+        screenshots=out / "screenshots",
+    )
+    with console.discovery_progress() as bar:
+        model = discover(request, state.browser, bar)
+    path = write_model(out / APP_MODEL, model)
+    console.out.print(
+        f"{len(model.pages)} pages, {sum(len(p.elements) for p in model.pages)} elements, "
+        f"{len(model.forms)} forms, {len(model.flows)} flows → {path}"
+    )
+    for issue in model.issues:
+        console.out.print(f"[yellow]{issue.kind.value}[/] {issue.url}: {issue.message}")
+
+
+@app.command()
+@handles_errors
+def design(
+    app_model: Annotated[Path, typer.Argument(help="app-model.json written by `discover`")],
+    out: Out = DEFAULT_OUT,
+) -> None:
+    """Design a prioritised test plan from an app model; writes OUT/plan.json."""
+    model = read_model(app_model, AppModel)
+    plan = OfflineDesigner().design(model)
+    path = write_model(out / PLAN, plan)
+    by_priority = {p: sum(c.priority.value == p for c in plan.cases) for p in ("P0", "P1", "P2", "P3")}
+    console.out.print(f"{len(plan.cases)} test cases {by_priority} → {path}")
+
+
+@app.command()
+@handles_errors
+def generate(
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN", help="plan.json written by `design`")],
+    app_model: Annotated[
+        Path | None, typer.Option(help="app-model.json (default: next to the plan)")
+    ] = None,
+    out: Out = DEFAULT_OUT,
+) -> None:
+    """Render a plan into pytest + Playwright files and a locator registry (OUT/suite/)."""
+    plan = read_model(plan_file, TestPlan)
+    model = read_model(app_model or plan_file.with_name(APP_MODEL), AppModel)
+    suite = generate_suite(plan, model)
+    path = write_suite(suite, out / SUITE_DIR)
+    console.out.print(
+        f"{len(suite.cases)} tests in {len(suite.files) - 2} files, "
+        f"{len(suite.registry.entries)} registry keys → {path}"
+    )
+
+
+@app.command()
+@handles_errors
+def execute(
+    suite_dir: Annotated[Path, typer.Argument(metavar="SUITE", help="Suite folder from `generate`")],
+    base_url: Annotated[
+        str | None, typer.Option(help="Application URL (default: the one the suite was generated on)")
+    ] = None,
+    out: Out = DEFAULT_OUT,
+    username: Username = None,
+    password: Password = None,
+    workers: Workers = 2,
+    retries: Retries = 1,
+    timeout: Timeout = 60.0,
+    heal: Heal = True,
+    select: Select = None,
+) -> None:
+    """Run a generated suite and write report.html, junit.xml and report.json to OUT."""
+    suite = read_suite(suite_dir)
+    request = ExecutionRequest(
+        base_url=validate_url(base_url or suite.base_url), workers=workers, retries=retries,
+        test_timeout_s=timeout, heal=heal, select=select, credentials=credentials(username, password),
+    )
+    with console.execution_progress() as bar:
+        result, _ = run_suite(suite_dir, request, out, state.browser, bar)
+    _finish(result, out)
+
+
+@app.command()
+@handles_errors
+def report(
+    results: Annotated[Path, typer.Argument(help="report.json written by `execute`")],
+    out: Out = DEFAULT_OUT,
+) -> None:
+    """Re-render report.html, junit.xml and the badge from a report.json."""
+    result = read_model(results, RunResult)
+    paths = write_reports(result, out)
+    console.summary(result, paths.html)
+    _exit_for(result)

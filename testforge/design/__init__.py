@@ -1,0 +1,1 @@
+"""Design: turning an AppModel into a prioritised TestPlan (offline rules or an LLM)."""

@@ -1,0 +1,193 @@
+"""Form probes: submit a form the way a tester would and record what the app did."""
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from playwright.async_api import Browser, Frame
+
+from testforge.browser.network import watch_network
+from testforge.discovery.actuator import Actuator, StepFailed
+from testforge.discovery.auth import Credentials, sign_in
+from testforge.discovery.capture import (
+    TEXTS_JS,
+    PageCapture,
+    settle,
+    snapshot_with_ladders,
+)
+from testforge.discovery.scope import path_of
+from testforge.domain.app_model import (
+    AuthConfig,
+    Element,
+    FlowStep,
+    FlowStepAction,
+    Form,
+    FormField,
+    ProbeOutcome,
+)
+from testforge.domain.errors import SignInError
+from testforge.domain.locators import path_regex
+
+MAX_NEW_TEXTS = 40
+MIN_ECHO_LENGTH = 3
+_SEGMENT = "[^/?#]+"
+
+
+def fill_step(form: Form, field: FormField, value: str) -> FlowStep:
+    if field.input_type == "select":
+        action = FlowStepAction.SELECT
+    elif field.input_type in {"checkbox", "radio"}:
+        action = FlowStepAction.CHECK
+    else:
+        action = FlowStepAction.FILL
+    return FlowStep(action=action, page=form.page, element=field.element, value=value)
+
+
+def submission_steps(form: Form, inputs: Mapping[str, str]) -> list[FlowStep]:
+    by_key = {f.element: f for f in form.fields}
+    steps = [fill_step(form, by_key[key], value) for key, value in inputs.items()]
+    assert form.submit is not None, "only forms with a submit button are probed"
+    steps.append(FlowStep(action=FlowStepAction.SUBMIT, page=form.page, element=form.submit))
+    return steps
+
+
+def path_pattern(first: str, second: str) -> str:
+    """A regex for a result path seen twice: segments that differed (ids) become wildcards."""
+    a, b = first.split("/"), second.split("/")
+    if len(a) != len(b):
+        return path_regex(first)
+    return "/".join(path_regex(x) if x == y else _SEGMENT for x, y in zip(a, b, strict=True))
+
+
+def stable(first: ProbeOutcome, second: ProbeOutcome) -> ProbeOutcome:
+    """Keep only what two independent valid submissions agreed on."""
+    return first.model_copy(
+        update={
+            "url_pattern": path_pattern(first.url_path, second.url_path),
+            "new_texts": tuple(t for t in first.new_texts if t in second.new_texts),
+            "echoed_fields": tuple(k for k in first.echoed_fields if k in second.echoed_fields),
+            "heading": first.heading if first.heading == second.heading else None,
+        }
+    )
+
+
+@dataclass
+class ProbeRun:
+    outcome: ProbeOutcome
+    after: PageCapture | None = None
+
+
+class ProbeSession:
+    """Fresh, isolated browser contexts (signed in when the app needs it) for probes."""
+
+    def __init__(
+        self,
+        browser: Browser,
+        elements: Mapping[str, Element],
+        base_url: str,
+        timeout_s: float,
+        concurrency: int,
+        auth: AuthConfig | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        self.browser = browser
+        self.elements = elements
+        self.base_url = base_url
+        self.timeout_s = timeout_s
+        self.auth = auth
+        self.credentials = credentials
+        self._slots = asyncio.Semaphore(concurrency)
+
+    @asynccontextmanager
+    async def fresh(self, signed_in: bool) -> AsyncIterator[Actuator]:
+        async with self._slots:
+            context = await self.browser.new_context()
+            try:
+                page = await context.new_page()
+                watch_network(page)
+                actuator = Actuator(page, self.elements, self.base_url, self.timeout_s)
+                if signed_in and self.auth and self.credentials:
+                    try:
+                        await sign_in(actuator, self.auth, self.credentials)
+                    except SignInError as exc:
+                        raise StepFailed(str(exc)) from exc
+                yield actuator
+            finally:
+                await context.close()
+
+    async def submit(
+        self,
+        form: Form,
+        inputs: Mapping[str, str],
+        *,
+        signed_in: bool,
+        capture_after: bool = False,
+    ) -> ProbeRun:
+        """Replay the form's setup, fill `inputs`, submit, and observe. Raises StepFailed."""
+        async with self.fresh(signed_in) as actuator:
+            await actuator.run_all(form.setup)
+            return await observe_submission(actuator, form, inputs, capture_after)
+
+
+async def observe_submission(
+    actuator: Actuator, form: Form, inputs: Mapping[str, str], capture_after: bool
+) -> ProbeRun:
+    page = actuator.page
+    before = set(await page.evaluate(TEXTS_JS))
+    steps = submission_steps(form, inputs)
+    for step in steps[:-1]:
+        await actuator.run(step)
+    submit = await actuator.locate(steps[-1].element or "")
+    valid_before: bool = await submit.evaluate("b => b.form ? b.form.checkValidity() : true")
+    invalid = [] if valid_before else await invalid_fields(actuator, form)
+    navigations: list[str] = []
+
+    def on_navigation(frame: Frame) -> None:
+        if frame == page.main_frame:
+            navigations.append(frame.url)
+
+    page.on("framenavigated", on_navigation)
+    await actuator.run(steps[-1])
+    await settle(page, actuator.timeout_s)
+    after: list[str] = await page.evaluate(TEXTS_JS)
+    navigated = bool(navigations)
+    appeared = [t.lower() for t in after if t not in before]
+    echoed = tuple(
+        key
+        for key, value in inputs.items()
+        if len(value) >= MIN_ECHO_LENGTH
+        and not value.isdigit()
+        and any(value.lower() in text for text in appeared)
+    )
+    heading = await page.evaluate("() => document.querySelector('h1')?.innerText?.trim() ?? null")
+    path = path_of(page.url)
+    outcome = ProbeOutcome(
+        url_path=path,
+        url_pattern=path_regex(path),
+        navigated=navigated,
+        blocked_by_browser=not form.novalidate and not valid_before and not navigated,
+        invalid_fields=tuple(invalid),
+        new_texts=tuple(t for t in after if t not in before)[:MAX_NEW_TEXTS],
+        echoed_fields=echoed,
+        heading=heading,
+    )
+    captured = None
+    if capture_after and navigated:
+        snapshot, ladders = await snapshot_with_ladders(page)
+        captured = PageCapture(url=page.url, status=200, snapshot=snapshot, ladders=ladders)
+    return ProbeRun(outcome=outcome, after=captured)
+
+
+async def invalid_fields(actuator: Actuator, form: Form) -> list[str]:
+    """Keys of the fields the browser's constraint validation currently rejects."""
+    found = []
+    for field in form.fields:
+        try:
+            element = await actuator.locate(field.element)
+        except StepFailed:
+            continue
+        if not await element.evaluate("el => el.checkValidity()"):
+            found.append(field.element)
+    return found

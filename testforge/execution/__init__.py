@@ -1,0 +1,1 @@
+"""Execution: running a generated suite in parallel browser contexts, with retries."""

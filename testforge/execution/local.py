@@ -1,0 +1,184 @@
+"""The local executor: pytest (+ xdist) in a subprocess, one fresh browser context per test.
+
+Retries run as further pytest invocations on just the failed tests, so every attempt keeps its
+own results and artifacts, and a pass after a failure is reported as flaky, never hidden.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from testforge.artefacts import read_suite
+from testforge.discovery.auth import Credentials
+from testforge.domain.errors import ConfigurationError, ExecutionError
+from testforge.domain.results import Failure, FailureKind, RunResult, TestResult, TestStatus
+from testforge.settings import BrowserSettings
+
+PYTEST_OK, PYTEST_FAILED, PYTEST_NO_TESTS = 0, 1, 5
+HARD_TIMEOUT_MARGIN_S = 30
+POLL_S = 0.2
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ExecutionRequest:
+    base_url: str
+    workers: int = 2
+    retries: int = 1
+    test_timeout_s: float = 60.0
+    action_timeout_s: float = 5.0
+    heal: bool = True
+    trace: str = "retain-on-failure"
+    select: str | None = None
+    nodeids: tuple[str, ...] = ()
+    credentials: Credentials | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.workers < 1 or self.retries < 0 or self.test_timeout_s <= 0:
+            raise ConfigurationError(
+                f"invalid execution settings: workers={self.workers}, retries={self.retries}, "
+                f"timeout={self.test_timeout_s}",
+                fix="use workers >= 1, retries >= 0 and a positive timeout",
+            )
+
+
+def _env(request: ExecutionRequest, out: Path, attempt: int, browser: BrowserSettings) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "TESTFORGE_BASE_URL": request.base_url,
+        "TESTFORGE_RESULTS_DIR": str(out / "results" / f"attempt-{attempt}"),
+        "TESTFORGE_ARTIFACTS_DIR": str(out / "artifacts"),
+        "TESTFORGE_ATTEMPT": str(attempt),
+        "TESTFORGE_TEST_TIMEOUT_S": str(request.test_timeout_s),
+        "TESTFORGE_ACTION_TIMEOUT_S": str(request.action_timeout_s),
+        "TESTFORGE_HEAL": "1" if request.heal else "0",
+        "TESTFORGE_TRACE": request.trace,
+        "TESTFORGE_CHROMIUM": str(browser.chromium),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **request.extra_env,
+    }
+    if request.credentials:
+        env["TESTFORGE_USERNAME"] = request.credentials.username
+        env["TESTFORGE_PASSWORD"] = request.credentials.password
+    return env
+
+
+def _pytest(suite_dir: Path, args: list[str], env: dict[str, str], log: Path, on_tick: Callable[[], None]) -> int:
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as sink:
+        process = subprocess.Popen(command, cwd=suite_dir, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            while process.poll() is None:
+                on_tick()
+                time.sleep(POLL_S)
+        except BaseException:
+            process.terminate()
+            process.wait(timeout=10)
+            raise
+    on_tick()
+    return process.returncode
+
+
+def collect(suite_dir: Path, request: ExecutionRequest, out: Path) -> list[str]:
+    """The node ids the request selects, as pytest sees them."""
+    args = ["--collect-only", *(["-m", request.select] if request.select else []), *request.nodeids]
+    log = out / "logs" / "collect.log"
+    if log.exists():
+        log.unlink()
+    code = _pytest(suite_dir, args, _env(request, out, 0, BrowserSettings()), log, lambda: None)
+    if code == PYTEST_NO_TESTS:
+        return []
+    if code != PYTEST_OK:
+        raise ExecutionError(
+            f"pytest could not collect the suite in {suite_dir} (exit {code}):\n{_tail(log)}",
+            fix="check the suite files; regenerate them with `testforge generate` if edited",
+        )
+    return [line.strip() for line in log.read_text().splitlines() if "::" in line and not line.startswith(" ")]
+
+
+def _tail(log: Path, lines: int = 15) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
+
+
+def _load(results_dir: Path) -> dict[str, TestResult]:
+    found: dict[str, TestResult] = {}
+    for path in sorted(results_dir.glob("*.json")) if results_dir.is_dir() else []:
+        try:
+            result = TestResult.model_validate_json(path.read_bytes())
+        except ValidationError:
+            continue
+        found[result.nodeid] = result
+    return found
+
+
+def _missing(nodeid: str, attempt: int, log: Path) -> TestResult:
+    return TestResult(
+        nodeid=nodeid, title=nodeid.split("::")[-1], status=TestStatus.FAILED, attempts=attempt,
+        failure=Failure(
+            kind=FailureKind.ERROR,
+            message=f"no result was recorded: the test process crashed or was killed ({log})",
+        ),
+    )
+
+
+def execute(
+    suite_dir: Path,
+    out: Path,
+    request: ExecutionRequest,
+    browser: BrowserSettings,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
+    suite = read_suite(suite_dir)  # fails early, clearly, on a broken suite
+    started = datetime.now(UTC)
+    selected = collect(suite_dir, request, out)
+    final: dict[str, TestResult] = {}
+    pending, history = list(selected), {n: [] for n in selected}  # type: dict[str, list[TestStatus]]
+    done_before = 0
+    for attempt in range(1, request.retries + 2):
+        if not pending:
+            break
+        results_dir = out / "results" / f"attempt-{attempt}"
+        log = out / "logs" / f"attempt-{attempt}.log"
+
+        def tick(results_dir: Path = results_dir, before: int = done_before) -> None:
+            if progress:
+                progress(before + len(list(results_dir.glob("*.json"))), len(selected) + before)
+
+        args = [
+            f"--timeout={request.test_timeout_s + HARD_TIMEOUT_MARGIN_S:.0f}",
+            *(["-n", str(min(request.workers, len(pending)))] if request.workers > 1 and len(pending) > 1 else []),
+            *pending,
+        ]
+        code = _pytest(suite_dir, args, _env(request, out, attempt, browser), log, tick)
+        if code not in {PYTEST_OK, PYTEST_FAILED}:
+            if not final and attempt == 1 and not _load(results_dir):
+                raise ExecutionError(
+                    f"pytest stopped with exit code {code} before running any test:\n{_tail(log)}",
+                    fix="read the log above; a missing browser or a broken suite are the usual causes",
+                )
+        results = _load(results_dir)
+        for nodeid in pending:
+            result = results.get(nodeid) or _missing(nodeid, attempt, log)
+            history[nodeid].append(result.status)
+            final[nodeid] = result
+        done_before += len(pending)
+        pending = [n for n in pending if final[n].status is TestStatus.FAILED]
+    tests = []
+    for nodeid in selected:
+        result = final[nodeid]
+        flaky = result.status is TestStatus.PASSED and TestStatus.FAILED in history[nodeid]
+        tests.append(result.model_copy(update={"flaky": flaky, "attempts": len(history[nodeid])}))
+    return RunResult(
+        base_url=request.base_url, suite_hash=suite.plan_hash, started_at=started,
+        finished_at=datetime.now(UTC), workers=request.workers, tests=tests,
+    )

@@ -1,0 +1,22 @@
+"""Run-time settings of a generated suite, from the environment (the executor sets them)."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RuntimeConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TESTFORGE_", extra="ignore")
+
+    base_url: str | None = None
+    results_dir: Path | None = None
+    artifacts_dir: Path | None = None
+    attempt: int = 1
+    test_timeout_s: float = 60.0
+    action_timeout_s: float = 5.0
+    heal: bool = True
+    trace: Literal["off", "retain-on-failure", "on"] = "retain-on-failure"
+    username: str | None = None
+    password: SecretStr | None = None

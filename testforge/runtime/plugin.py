@@ -1,0 +1,256 @@
+"""The pytest plugin every generated suite loads (its conftest.py names it).
+
+It provides the `tf` fixture (one fresh browser context per test), captures a screenshot, the
+DOM and a Playwright trace when a test fails, and writes one TestResult JSON per test attempt
+for the executor. Run standalone with `pytest --base-url URL` inside a suite directory.
+"""
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from testforge.browser.launch import launch_options, translate_launch_error
+from testforge.domain.app_model import AuthConfig
+from testforge.domain.results import Failure, FailureKind, TestResult, TestStatus
+from testforge.domain.suite import LocatorRegistry
+from testforge.healing.engine import HealingEngine
+from testforge.runtime.config import RuntimeConfig
+from testforge.runtime.errors import ElementNotFoundError, classify
+from testforge.runtime.healer import PageHealer
+from testforge.runtime.session import Session
+from testforge.settings import BrowserSettings
+
+MARKERS = {
+    "case(id)": "the TestPlan case this test implements",
+    "p0": "priority P0: critical journeys",
+    "p1": "priority P1: important behaviour",
+    "p2": "priority P2: validation and navigation",
+    "p3": "priority P3: secondary coverage",
+    "smoke": "smoke test",
+    "navigation": "navigation test",
+    "form_validation": "form validation test",
+    "flow": "multi-step user journey",
+    "negative": "invalid input must be refused",
+}
+PRIORITIES = ("p0", "p1", "p2", "p3")
+SCREENSHOT_TIMEOUT_MS = 5000
+TAGS = {"smoke": "smoke", "navigation": "navigation", "form_validation": "form-validation",
+        "flow": "flow", "negative": "negative"}
+
+_reports = pytest.StashKey[dict[str, pytest.TestReport]]()
+_session = pytest.StashKey[Session]()
+_failure = pytest.StashKey[Failure]()
+_artifacts = pytest.StashKey[dict[str, str]]()
+_started = pytest.StashKey[float]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("testforge")
+    group.addoption("--base-url", help="URL of the application under test (TESTFORGE_BASE_URL)")
+    group.addoption("--tf-no-heal", action="store_true", help="report heals but never use them")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, help_text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {help_text}")
+
+
+@pytest.fixture(scope="session")
+def tf_config(pytestconfig: pytest.Config) -> RuntimeConfig:
+    config = RuntimeConfig()
+    updates: dict[str, Any] = {}
+    if pytestconfig.getoption("--base-url"):
+        updates["base_url"] = pytestconfig.getoption("--base-url")
+    if pytestconfig.getoption("--tf-no-heal"):
+        updates["heal"] = False
+    return config.model_copy(update=updates)
+
+
+@pytest.fixture(scope="session")
+def tf_registry(pytestconfig: pytest.Config) -> LocatorRegistry:
+    path = pytestconfig.rootpath / "locators.json"
+    return LocatorRegistry.model_validate_json(path.read_bytes())
+
+
+@pytest.fixture(scope="session")
+def tf_auth(pytestconfig: pytest.Config) -> AuthConfig | None:
+    meta = json.loads((pytestconfig.rootpath / "suite.json").read_text(encoding="utf-8"))
+    auth = meta.get("auth")
+    return AuthConfig.model_validate(auth) if auth else None
+
+
+@pytest.fixture(scope="session")
+def tf_playwright() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def tf_browser(tf_playwright: Playwright) -> Iterator[Browser]:
+    settings = BrowserSettings()
+    options = launch_options(settings)
+    try:
+        browser = tf_playwright.chromium.launch(**options)
+    except PlaywrightError as exc:
+        raise translate_launch_error(exc, settings) from exc
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def tf(
+    request: pytest.FixtureRequest,
+    tf_browser: Browser,
+    tf_config: RuntimeConfig,
+    tf_registry: LocatorRegistry,
+    tf_auth: AuthConfig | None,
+) -> Iterator[Session]:
+    item = request.node
+    context = tf_browser.new_context()
+    tracing = tf_config.trace != "off"
+    if tracing:
+        context.tracing.start(screenshots=True, snapshots=True)
+    page = context.new_page()
+    folder = _artifact_folder(tf_config, item.nodeid)
+    healer = PageHealer(HealingEngine(), folder / "heals" if folder else None)
+    session = Session(page, tf_registry, tf_config, auth=tf_auth, healer=healer)
+    item.stash[_session] = session
+    try:
+        yield session
+    finally:
+        call = item.stash.get(_reports, {}).get("call")
+        failed = call is not None and call.failed
+        if failed and folder is not None:
+            item.stash[_artifacts] = _capture(page, context, folder, tracing)
+        elif tracing:
+            if tf_config.trace == "on" and folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+                context.tracing.stop(path=folder / "trace.zip")
+            else:
+                context.tracing.stop()
+        context.close()
+
+
+def _artifact_folder(config: RuntimeConfig, nodeid: str) -> Path | None:
+    if config.artifacts_dir is None:
+        return None
+    name = nodeid.split("::")[-1][:80] + "-" + hashlib.sha1(nodeid.encode()).hexdigest()[:6]
+    return config.artifacts_dir / name / f"attempt-{config.attempt}"
+
+
+def _capture(page: Any, context: Any, folder: Path, tracing: bool) -> dict[str, str]:
+    """Screenshot, DOM and trace of a failed test; each is best effort (the page may be gone)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    found: dict[str, str] = {}
+    try:
+        page.screenshot(path=folder / "screenshot.png", full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
+        found["screenshot"] = str(folder / "screenshot.png")
+    except PlaywrightError:
+        pass
+    try:
+        (folder / "dom.html").write_text(page.content(), encoding="utf-8")
+        found["dom_snapshot"] = str(folder / "dom.html")
+    except PlaywrightError:
+        pass
+    if tracing:
+        try:
+            context.tracing.stop(path=folder / "trace.zip")
+            found["trace"] = str(folder / "trace.zip")
+        except PlaywrightError:
+            pass
+    return found
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_started] = time.monotonic()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    item.stash.setdefault(_reports, {})[report.when] = report
+    if report.when == "call" and call.excinfo is not None:
+        exc = call.excinfo.value
+        item.stash[_failure] = Failure(
+            kind=classify(exc),
+            message=_message(exc),
+            healing=exc.healing if isinstance(exc, ElementNotFoundError) else None,
+        )
+    if report.when == "setup" and report.failed and call.excinfo is not None:
+        item.stash[_failure] = Failure(kind=FailureKind.ERROR, message=_message(call.excinfo.value))
+    if report.when == "teardown":
+        _write_result(item)
+    return report
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 4000 else text[:4000] + " …"
+
+
+def _write_result(item: pytest.Item) -> None:
+    config: RuntimeConfig = RuntimeConfig()
+    if config.results_dir is None:
+        return
+    reports = item.stash.get(_reports, {})
+    session = item.stash.get(_session, None)
+    failure = item.stash.get(_failure, None)
+    if failure is not None:
+        failure = failure.model_copy(update=item.stash.get(_artifacts, {}))
+    status = _status(reports)
+    skipped = reports.get("setup")
+    result = TestResult(
+        nodeid=item.nodeid,
+        case_id=_marker_arg(item, "case"),
+        title=_title(item),
+        priority=next((p.upper() for p in PRIORITIES if item.get_closest_marker(p)), None),
+        tags=tuple(tag for marker, tag in TAGS.items() if item.get_closest_marker(marker)),
+        status=status,
+        attempts=config.attempt,
+        duration_ms=(time.monotonic() - item.stash.get(_started, time.monotonic())) * 1000,
+        steps=session.steps if session else [],
+        heals=session.heals if session else [],
+        failure=failure if status is TestStatus.FAILED else None,
+        skip_reason=_skip_reason(skipped) if status is TestStatus.SKIPPED else None,
+    )
+    config.results_dir.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha1(item.nodeid.encode()).hexdigest()[:16] + ".json"
+    target = config.results_dir / name
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(result.model_dump_json(), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def _status(reports: dict[str, pytest.TestReport]) -> TestStatus:
+    if any(r.failed for r in reports.values()):
+        return TestStatus.FAILED
+    if any(r.skipped for r in reports.values()):
+        return TestStatus.SKIPPED
+    return TestStatus.PASSED
+
+
+def _skip_reason(report: pytest.TestReport | None) -> str | None:
+    if report is None or not isinstance(report.longrepr, tuple):
+        return None
+    return str(report.longrepr[2])
+
+
+def _marker_arg(item: pytest.Item, name: str) -> str | None:
+    marker = item.get_closest_marker(name)
+    return str(marker.args[0]) if marker and marker.args else None
+
+
+def _title(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "obj", None), "__doc__", None)
+    return doc.strip().splitlines()[0].rstrip(".") if doc else item.name

@@ -1,0 +1,1 @@
+"""Script generation: a TestPlan rendered into readable pytest + Playwright files and a registry."""

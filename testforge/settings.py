@@ -1,0 +1,30 @@
+"""Settings for every entry point, read once from the environment (prefix TESTFORGE_)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CHROMIUM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+class BrowserSettings(BaseSettings):
+    """How Chromium is found and started; shared by discovery, execution and healing."""
+
+    model_config = SettingsConfigDict(env_prefix="TESTFORGE_", extra="ignore")
+
+    chromium: Path = Field(default=Path("/usr/bin/chromium"), description="Chromium executable")
+    headless: bool = True
+    extra_args: tuple[str, ...] = ()
+
+    @property
+    def args(self) -> list[str]:
+        return [*CHROMIUM_FLAGS, *self.extra_args]
