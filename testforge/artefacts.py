@@ -87,4 +87,6 @@ def read_suite(directory: Path) -> Suite:
     try:
         return Suite.model_validate({**meta, "files": files, "registry": registry})
     except ValidationError as exc:
-        raise ArtefactError(f"{meta_path} is not a valid suite description: {exc}", fix=fix) from exc
+        raise ArtefactError(
+            f"{meta_path} is not a valid suite description: {exc}", fix=fix
+        ) from exc

@@ -36,7 +36,9 @@ state = State()
 def main(
     chromium: Annotated[
         Path | None,
-        typer.Option(help="Chromium executable [env: TESTFORGE_CHROMIUM; default /usr/bin/chromium]"),
+        typer.Option(
+            help="Chromium executable [env: TESTFORGE_CHROMIUM; default /usr/bin/chromium]"
+        ),
     ] = None,
     headed: Annotated[bool, typer.Option(help="Show the browser windows")] = False,
 ) -> None:

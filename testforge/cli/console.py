@@ -5,7 +5,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from testforge.domain.errors import TestForgeError
@@ -16,9 +23,10 @@ out = Console()
 
 
 def error(exc: TestForgeError) -> None:
-    console.print(f"[bold red]error:[/] {exc.problem}")
+    # soft_wrap: messages are copied into issues and searched for; never break them mid-line
+    console.print(f"[bold red]error:[/] {exc.problem}", soft_wrap=True, highlight=False)
     if exc.fix:
-        console.print(f"[yellow]fix:[/] {exc.fix}")
+        console.print(f"[yellow]fix:[/] {exc.fix}", soft_wrap=True, highlight=False)
 
 
 class DiscoveryBar:
@@ -46,15 +54,26 @@ class DiscoveryBar:
 
 @contextmanager
 def discovery_progress() -> Iterator[DiscoveryBar]:
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         yield DiscoveryBar(progress)
 
 
 @contextmanager
 def execution_progress() -> Iterator["ExecutionBar"]:
-    with Progress(TextColumn("running tests"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("running tests"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         yield ExecutionBar(progress)
 
 
@@ -72,9 +91,15 @@ def summary(result: RunResult, report: Path | None = None) -> None:
     table = Table(title=f"TestForge · {result.base_url}", show_edge=False)
     for column in ("total", "passed", "failed", "healed", "flaky", "skipped", "duration"):
         table.add_column(column, justify="right")
-    table.add_row(str(s.total), f"[green]{s.passed}", f"[red]{s.failed}" if s.failed else "0",
-                  f"[yellow]{s.healed}" if s.healed else "0", str(s.flaky), str(s.skipped),
-                  f"{result.duration_s:.1f} s")
+    table.add_row(
+        str(s.total),
+        f"[green]{s.passed}",
+        f"[red]{s.failed}" if s.failed else "0",
+        f"[yellow]{s.healed}" if s.healed else "0",
+        str(s.flaky),
+        str(s.skipped),
+        f"{result.duration_s:.1f} s",
+    )
     out.print(table)
     failed = [t for t in result.tests if t.status is TestStatus.FAILED]
     if failed:
@@ -84,7 +109,11 @@ def summary(result: RunResult, report: Path | None = None) -> None:
         details.add_column("message", overflow="fold")
         for test in failed:
             kind = test.failure.kind.value if test.failure else "?"
-            message = (test.failure.message if test.failure else "").splitlines()[0][:160] if test.failure and test.failure.message else ""
+            message = (
+                (test.failure.message if test.failure else "").splitlines()[0][:160]
+                if test.failure and test.failure.message
+                else ""
+            )
             details.add_row(test.title, kind, message)
         out.print(details)
     for note in result.notes:

@@ -19,7 +19,7 @@ from testforge.execution.local import ExecutionRequest
 from testforge.pipeline import generate, run_suite
 from testforge.reporting.service import HTML
 
-DEMO_OUT = Path("testforge-out/demo")
+DEMO_OUT = Path("testforge-out")
 Version = Annotated[DemoVersion, typer.Option("--version", "-v", help="Demo app version")]
 
 
@@ -31,7 +31,8 @@ def demo_app(
 ) -> None:
     """Serve the demo shop (v1 baseline, v2 changed UI, v3 with regressions)."""
     console.console.print(
-        f"demo shop {version.value} on http://{host}:{port} (sign in as {DEMO_USER} / {DEMO_PASSWORD})"
+        f"demo shop {version.value} on http://{host}:{port} "
+        f"(sign in as {DEMO_USER} / {DEMO_PASSWORD})"
     )
     serve(version, host=host, port=port)
 
@@ -43,7 +44,9 @@ def demo_command(
     out: Out = DEMO_OUT,
     workers: Workers = 2,
     retries: Retries = 1,
-    regenerate: Annotated[bool, typer.Option(help="Generate the suite on v1 even if one exists")] = False,
+    regenerate: Annotated[
+        bool, typer.Option(help="Generate the suite on v1 even if one exists")
+    ] = False,
 ) -> None:
     """Run the pipeline on the demo shop: generate on v1, then run against VERSION."""
     credentials = Credentials(DEMO_USER, DEMO_PASSWORD)
@@ -51,20 +54,25 @@ def demo_command(
     if version is DemoVersion.V1 or regenerate or not (suite_dir / SUITE_META).is_file():
         with running(DemoVersion.V1) as url:
             request = DiscoveryRequest(
-                base_url=url, limits=CrawlLimits(), credentials=credentials,
+                base_url=url,
+                limits=CrawlLimits(),
+                credentials=credentials,
                 screenshots=out / "screenshots",
             )
             with console.discovery_progress() as bar:
                 generated = generate(request, OfflineDesigner(), out, state.browser, bar)
         console.out.print(
             f"generated on v1: {len(generated.model.pages)} pages, {len(generated.model.forms)} "
-            f"forms, {len(generated.model.flows)} flows → {len(generated.plan.cases)} tests in {suite_dir}"
+            f"forms, {len(generated.model.flows)} flows → {len(generated.plan.cases)} tests "
+            f"in {suite_dir}"
         )
     else:
         console.out.print(f"reusing the suite generated on v1 in {suite_dir}")
-    run_out = out / version.value
+    run_out = out / f"demo-{version.value}"
     with running(version) as url:
-        request_ = ExecutionRequest(base_url=url, workers=workers, retries=retries, credentials=credentials)
+        request_ = ExecutionRequest(
+            base_url=url, workers=workers, retries=retries, credentials=credentials
+        )
         with console.execution_progress() as bar_:
             result, _ = run_suite(suite_dir, request_, run_out, state.browser, bar_)
     console.summary(result, run_out / HTML)

@@ -12,35 +12,57 @@ from testforge.domain.errors import ConfigurationError
 Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for every artefact and report")]
 Username = Annotated[str | None, typer.Option(envvar="TESTFORGE_USERNAME", help="Sign-in username")]
 Password = Annotated[
-    str | None, typer.Option(envvar="TESTFORGE_PASSWORD", help="Sign-in password", show_default=False)
+    str | None,
+    typer.Option(envvar="TESTFORGE_PASSWORD", help="Sign-in password", show_default=False),
 ]
 LoginPath = Annotated[str | None, typer.Option(help="Path of the sign-in page (found if omitted)")]
-MaxPages = Annotated[int, typer.Option(min=1, max=10_000, help="Stop crawling after this many pages")]
+MaxPages = Annotated[
+    int, typer.Option(min=1, max=10_000, help="Stop crawling after this many pages")
+]
 MaxDepth = Annotated[int, typer.Option(min=0, max=100, help="Follow links this many clicks deep")]
-Concurrency = Annotated[int, typer.Option(min=1, max=32, help="Browser contexts crawling in parallel")]
-Include = Annotated[list[str] | None, typer.Option(help="Only crawl paths matching this regex (repeatable)")]
-Exclude = Annotated[list[str] | None, typer.Option(help="Never crawl paths matching this regex (repeatable)")]
+Concurrency = Annotated[
+    int, typer.Option(min=1, max=32, help="Browser contexts crawling in parallel")
+]
+Include = Annotated[
+    list[str] | None, typer.Option(help="Only crawl paths matching this regex (repeatable)")
+]
+Exclude = Annotated[
+    list[str] | None, typer.Option(help="Never crawl paths matching this regex (repeatable)")
+]
 PageTimeout = Annotated[float, typer.Option(min=1, help="Seconds a page may take to load")]
-Probe = Annotated[bool, typer.Option(help="Submit forms during discovery to observe validation and results")]
-Workers = Annotated[int, typer.Option(min=1, max=64, help="Browser contexts running tests in parallel")]
-Retries = Annotated[int, typer.Option(min=0, max=5, help="Re-run failed tests this many times (flaky if they pass)")]
+Probe = Annotated[
+    bool, typer.Option(help="Submit forms during discovery to observe validation and results")
+]
+Workers = Annotated[
+    int, typer.Option(min=1, max=64, help="Browser contexts running tests in parallel")
+]
+Retries = Annotated[
+    int, typer.Option(min=0, max=5, help="Re-run failed tests this many times (flaky if they pass)")
+]
 Timeout = Annotated[float, typer.Option(min=1, help="Seconds a test may take")]
 Heal = Annotated[bool, typer.Option(help="Heal broken locators at run time")]
-Select = Annotated[str | None, typer.Option("--select", "-m", help="pytest marker expression, e.g. 'p0 or smoke'")]
+Select = Annotated[
+    str | None, typer.Option("--select", "-m", help="pytest marker expression, e.g. 'p0 or smoke'")
+]
 
 
 def credentials(username: str | None, password: str | None) -> Credentials | None:
     if bool(username) != bool(password):
         raise ConfigurationError(
             "sign-in needs both a username and a password; only one was given",
-            fix="pass both --username and --password (or TESTFORGE_USERNAME and TESTFORGE_PASSWORD)",
+            fix="pass both --username and --password "
+            "(or TESTFORGE_USERNAME and TESTFORGE_PASSWORD)",
         )
     return Credentials(username, password) if username and password else None
 
 
 def limits(
-    max_pages: int, max_depth: int, concurrency: int, page_timeout: float,
-    include: list[str] | None, exclude: list[str] | None,
+    max_pages: int,
+    max_depth: int,
+    concurrency: int,
+    page_timeout: float,
+    include: list[str] | None,
+    exclude: list[str] | None,
 ) -> CrawlLimits:
     import re
 
@@ -53,6 +75,10 @@ def limits(
                 fix="use a Python regular expression, e.g. '^/admin'",
             ) from exc
     return CrawlLimits(
-        max_pages=max_pages, max_depth=max_depth, concurrency=concurrency,
-        page_timeout_s=page_timeout, include=tuple(include or ()), exclude=tuple(exclude or ()),
+        max_pages=max_pages,
+        max_depth=max_depth,
+        concurrency=concurrency,
+        page_timeout_s=page_timeout,
+        include=tuple(include or ()),
+        exclude=tuple(exclude or ()),
     )

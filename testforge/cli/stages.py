@@ -85,17 +85,25 @@ def run(
     request = DiscoveryRequest(
         base_url=validate_url(url),
         limits=limits(max_pages, max_depth, concurrency, page_timeout, include, exclude),
-        credentials=creds, login_path=login_path, probe_forms=probe, screenshots=out / "screenshots",
+        credentials=creds,
+        login_path=login_path,
+        probe_forms=probe,
+        screenshots=out / "screenshots",
     )
     with console.discovery_progress() as bar:
         generated = generate_pipeline(request, OfflineDesigner(), out, state.browser, bar)
     console.out.print(
         f"discovered {len(generated.model.pages)} pages, {len(generated.model.forms)} forms, "
-        f"{len(generated.model.flows)} flows → {len(generated.plan.cases)} tests (designer: offline)"
+        f"{len(generated.model.flows)} flows → {len(generated.plan.cases)} tests "
+        "(designer: offline)"
     )
     execution = ExecutionRequest(
-        base_url=generated.model.base_url, workers=workers, retries=retries,
-        test_timeout_s=timeout, heal=heal, credentials=creds,
+        base_url=generated.model.base_url,
+        workers=workers,
+        retries=retries,
+        test_timeout_s=timeout,
+        heal=heal,
+        credentials=creds,
     )
     with console.execution_progress() as bar_:
         result, _ = run_suite(generated.suite_dir, execution, out, state.browser, bar_)
@@ -122,7 +130,9 @@ def discover_command(
     request = DiscoveryRequest(
         base_url=validate_url(url),
         limits=limits(max_pages, max_depth, concurrency, page_timeout, include, exclude),
-        credentials=credentials(username, password), login_path=login_path, probe_forms=probe,
+        credentials=credentials(username, password),
+        login_path=login_path,
+        probe_forms=probe,
         screenshots=out / "screenshots",
     )
     with console.discovery_progress() as bar:
@@ -146,14 +156,18 @@ def design(
     model = read_model(app_model, AppModel)
     plan = OfflineDesigner().design(model)
     path = write_model(out / PLAN, plan)
-    by_priority = {p: sum(c.priority.value == p for c in plan.cases) for p in ("P0", "P1", "P2", "P3")}
+    by_priority = {
+        p: sum(c.priority.value == p for c in plan.cases) for p in ("P0", "P1", "P2", "P3")
+    }
     console.out.print(f"{len(plan.cases)} test cases {by_priority} → {path}")
 
 
 @app.command()
 @handles_errors
 def generate(
-    plan_file: Annotated[Path, typer.Argument(metavar="PLAN", help="plan.json written by `design`")],
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLAN", help="plan.json written by `design`")
+    ],
     app_model: Annotated[
         Path | None, typer.Option(help="app-model.json (default: next to the plan)")
     ] = None,
@@ -173,9 +187,12 @@ def generate(
 @app.command()
 @handles_errors
 def execute(
-    suite_dir: Annotated[Path, typer.Argument(metavar="SUITE", help="Suite folder from `generate`")],
+    suite_dir: Annotated[
+        Path, typer.Argument(metavar="SUITE", help="Suite folder from `generate`")
+    ],
     base_url: Annotated[
-        str | None, typer.Option(help="Application URL (default: the one the suite was generated on)")
+        str | None,
+        typer.Option(help="Application URL (default: the one the suite was generated on)"),
     ] = None,
     out: Out = DEFAULT_OUT,
     username: Username = None,
@@ -189,8 +206,13 @@ def execute(
     """Run a generated suite and write report.html, junit.xml and report.json to OUT."""
     suite = read_suite(suite_dir)
     request = ExecutionRequest(
-        base_url=validate_url(base_url or suite.base_url), workers=workers, retries=retries,
-        test_timeout_s=timeout, heal=heal, select=select, credentials=credentials(username, password),
+        base_url=validate_url(base_url or suite.base_url),
+        workers=workers,
+        retries=retries,
+        test_timeout_s=timeout,
+        heal=heal,
+        select=select,
+        credentials=credentials(username, password),
     )
     with console.execution_progress() as bar:
         result, _ = run_suite(suite_dir, request, out, state.browser, bar)

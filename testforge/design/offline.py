@@ -80,7 +80,9 @@ class OfflineDesigner:
 
     def design(self, model: AppModel) -> TestPlan:
         ctx = _Context(model)
-        covered_by_flow = {f.form for f in model.flows if f.kind in {FlowKind.PURCHASE, FlowKind.MULTI_STEP}}
+        covered_by_flow = {
+            f.form for f in model.flows if f.kind in {FlowKind.PURCHASE, FlowKind.MULTI_STEP}
+        }
         drafts: list[_Draft] = []
         for page in model.pages:
             if page.state is None:
@@ -106,9 +108,18 @@ def _number(drafts: list[_Draft]) -> list[TestCase]:
         slugs.add(slug)
         cases.append(
             TestCase(
-                id=f"TC-{n:03d}", slug=slug, title=d.title, priority=d.priority, tags=d.tags,
-                given=d.given, when=d.when, then=d.then, steps=d.steps, pages=d.pages,
-                form=d.form, needs_auth=d.needs_auth,
+                id=f"TC-{n:03d}",
+                slug=slug,
+                title=d.title,
+                priority=d.priority,
+                tags=d.tags,
+                given=d.given,
+                when=d.when,
+                then=d.then,
+                steps=d.steps,
+                pages=d.pages,
+                form=d.form,
+                needs_auth=d.needs_auth,
             )
         )
     return cases
@@ -139,7 +150,9 @@ def _page_cases(ctx: _Context, page: Page) -> list[_Draft]:
     checks = [Step(clause=Clause.THEN, action=Action.EXPECT_TITLE, value=page.title)]
     heading = _heading_key(page)
     if heading and page.heading:
-        checks.append(Step(clause=Clause.THEN, action=Action.EXPECT_TEXT, target=heading, value=page.heading))
+        checks.append(
+            Step(clause=Clause.THEN, action=Action.EXPECT_TEXT, target=heading, value=page.heading)
+        )
     priority = Priority.P0 if page.path == "/" else Priority.P1 if representative else Priority.P3
     drafts = [
         _Draft(
@@ -167,7 +180,10 @@ def _page_cases(ctx: _Context, page: Page) -> list[_Draft]:
                 steps=[
                     *steps,
                     _goto(page.path, Clause.WHEN),
-                    *(Step(clause=Clause.THEN, action=Action.EXPECT_PAGE_TEXT, value=t) for t in texts),
+                    *(
+                        Step(clause=Clause.THEN, action=Action.EXPECT_PAGE_TEXT, value=t)
+                        for t in texts
+                    ),
                 ],
                 pages=(page.path,),
                 needs_auth=page.requires_auth,
@@ -209,8 +225,14 @@ def _navigation_cases(ctx: _Context) -> list[_Draft]:
                         steps=[
                             *steps,
                             Step(clause=Clause.WHEN, action=Action.CLICK, target=link.element),
-                            Step(clause=Clause.THEN, action=Action.EXPECT_URL, value=path_regex(target.path)),
-                            Step(clause=Clause.THEN, action=Action.EXPECT_TITLE, value=target.title),
+                            Step(
+                                clause=Clause.THEN,
+                                action=Action.EXPECT_URL,
+                                value=path_regex(target.path),
+                            ),
+                            Step(
+                                clause=Clause.THEN, action=Action.EXPECT_TITLE, value=target.title
+                            ),
                         ],
                         pages=(page.path, target.path),
                         needs_auth=signed_in,
@@ -237,8 +259,21 @@ def _fill_steps(ctx: _Context, form: Form, inputs: dict[str, str]) -> list[Step]
     steps = []
     for key, value in inputs.items():
         kind = by_key[key].input_type
-        action = Action.SELECT if kind == "select" else Action.CHECK if kind in {"checkbox", "radio"} else Action.FILL
-        steps.append(Step(clause=Clause.WHEN, action=action, target=key, value=None if action is Action.CHECK else value))
+        action = (
+            Action.SELECT
+            if kind == "select"
+            else Action.CHECK
+            if kind in {"checkbox", "radio"}
+            else Action.FILL
+        )
+        steps.append(
+            Step(
+                clause=Clause.WHEN,
+                action=action,
+                target=key,
+                value=None if action is Action.CHECK else value,
+            )
+        )
     if form.submit:
         steps.append(Step(clause=Clause.WHEN, action=Action.CLICK, target=form.submit))
     return steps
@@ -251,10 +286,14 @@ def _outcome_checks(ctx: _Context, form: Form, probe: FormProbe) -> tuple[list[S
         for key in outcome.invalid_fields[:MAX_MESSAGES]:
             checks.append(Step(clause=Clause.THEN, action=Action.EXPECT_INVALID, target=key))
             said.append(f"{ctx.label(key)} is flagged invalid")
-        checks.append(Step(clause=Clause.THEN, action=Action.EXPECT_URL, value=path_regex(form.page)))
+        checks.append(
+            Step(clause=Clause.THEN, action=Action.EXPECT_URL, value=path_regex(form.page))
+        )
         said.append("the form is not sent")
         return checks, said
-    if outcome.url_path.split("?")[0] != form.page or outcome.url_pattern != path_regex(outcome.url_path):
+    if outcome.url_path.split("?")[0] != form.page or outcome.url_pattern != path_regex(
+        outcome.url_path
+    ):
         checks.append(Step(clause=Clause.THEN, action=Action.EXPECT_URL, value=outcome.url_pattern))
         said.append(f"the app goes to {outcome.url_path}")
     echoed_values = []
@@ -263,7 +302,11 @@ def _outcome_checks(ctx: _Context, form: Form, probe: FormProbe) -> tuple[list[S
         echoed_values.append(value)
         checks.append(Step(clause=Clause.THEN, action=Action.EXPECT_PAGE_TEXT, value=value))
     if echoed_values:
-        said.append("the entered " + ", ".join(ctx.label(k) for k in outcome.echoed_fields[:MAX_ECHOES]) + " are shown")
+        said.append(
+            "the entered "
+            + ", ".join(ctx.label(k) for k in outcome.echoed_fields[:MAX_ECHOES])
+            + " are shown"
+        )
     messages = _messages(probe, form.page, echoed_values)
     for text in messages:
         checks.append(Step(clause=Clause.THEN, action=Action.EXPECT_PAGE_TEXT, value=text))
@@ -276,7 +319,8 @@ def _messages(probe: FormProbe, form_page: str, echoed: list[str]) -> list[str]:
     """New texts worth asserting: errors for refusals; heading, amounts and status otherwise."""
     outcome = probe.outcome
     texts = [
-        t for t in outcome.new_texts
+        t
+        for t in outcome.new_texts
         if len(t) <= MAX_TEXT_ASSERTION and not any(v in t for v in echoed)
     ]
     if probe.kind is not ProbeKind.VALID:
@@ -323,18 +367,28 @@ def _form_cases(ctx: _Context, form: Form, *, skip_valid: bool) -> list[_Draft]:
             when = f"they enter {shown} as {field} in {where} and press {name!r}"
         drafts.append(
             _Draft(
-                title=title, priority=priority, tags=tags,
-                given=f"{who} on {form.page}" + (f" ({_setup_summary(ctx, form)})" if len(form.setup) > 1 else ""),
-                when=when, then=", ".join(said),
+                title=title,
+                priority=priority,
+                tags=tags,
+                given=f"{who} on {form.page}"
+                + (f" ({_setup_summary(ctx, form)})" if len(form.setup) > 1 else ""),
+                when=when,
+                then=", ".join(said),
                 steps=[*setup, *_fill_steps(ctx, form, probe.inputs), *checks],
-                pages=(form.page,), form=form.key, needs_auth=signed_in,
+                pages=(form.page,),
+                form=form.key,
+                needs_auth=signed_in,
             )
         )
     return drafts
 
 
 def _setup_summary(ctx: _Context, form: Form) -> str:
-    clicked = [ctx.label(s.element) for s in form.setup if s.action in {FlowStepAction.CLICK, FlowStepAction.SUBMIT}]
+    clicked = [
+        ctx.label(s.element)
+        for s in form.setup
+        if s.action in {FlowStepAction.CLICK, FlowStepAction.SUBMIT}
+    ]
     return "after " + " → ".join(clicked)
 
 
@@ -347,7 +401,10 @@ def _flow_cases(ctx: _Context, flow: Flow) -> list[_Draft]:
     if probe is None:
         return []
     steps, signed_in = _setup_steps(ctx, form)
-    steps = [s.model_copy(update={"clause": Clause.WHEN}) if s.action is not Action.SIGN_IN else s for s in steps]
+    steps = [
+        s.model_copy(update={"clause": Clause.WHEN}) if s.action is not Action.SIGN_IN else s
+        for s in steps
+    ]
     journey: list[Step] = []
     said: list[str] = []
     variants = [p for p in ctx.model.pages if p.state is not None]
@@ -362,8 +419,13 @@ def _flow_cases(ctx: _Context, flow: Flow) -> list[_Draft]:
             seen = ", ".join(f"{ctx.label(k)} {t}" for k, t in amounts.items())
             said.append(f"{page.path} shows {seen}")
             journey.extend(
-                Step(clause=Clause.THEN, action=Action.EXPECT_TEXT, target=k, value=t,
-                     note=f"{page.path} shows {seen}" if n == 0 else None)
+                Step(
+                    clause=Clause.THEN,
+                    action=Action.EXPECT_TEXT,
+                    target=k,
+                    value=t,
+                    note=f"{page.path} shows {seen}" if n == 0 else None,
+                )
                 for n, (k, t) in enumerate(amounts.items())
             )
     checks, final = _outcome_checks(ctx, form, probe)
@@ -375,7 +437,8 @@ def _flow_cases(ctx: _Context, flow: Flow) -> list[_Draft]:
             title=flow.name,
             priority=Priority.P0 if flow.kind is FlowKind.PURCHASE else Priority.P1,
             tags=(Tag.FLOW, Tag.SMOKE) if flow.kind is FlowKind.PURCHASE else (Tag.FLOW,),
-            given=("a signed-in user" if signed_in else "a visitor") + f" starting on {flow.pages[0]}",
+            given=("a signed-in user" if signed_in else "a visitor")
+            + f" starting on {flow.pages[0]}",
             when="they go through " + flow.name,
             then="; ".join([*said, *final]),
             steps=[
@@ -394,7 +457,9 @@ def _annotate_whens(ctx: _Context, steps: list[Step]) -> list[Step]:
     """Name each run of actions by what it does, so interleaved checks read as a story."""
     out: list[Step] = []
     for n, step in enumerate(steps):
-        starts_run = step.clause is Clause.WHEN and (n == 0 or steps[n - 1].clause is not Clause.WHEN)
+        starts_run = step.clause is Clause.WHEN and (
+            n == 0 or steps[n - 1].clause is not Clause.WHEN
+        )
         if starts_run:
             run = []
             for later in steps[n:]:
@@ -404,7 +469,12 @@ def _annotate_whens(ctx: _Context, steps: list[Step]) -> list[Step]:
             opened = [s.value for s in run if s.action is Action.GOTO]
             pressed = [repr(ctx.label(s.target)) for s in run if s.action is Action.CLICK]
             parts = [f"they open {opened[0]}"] if opened else []
-            parts += [f"{'press' if opened else 'they press'} {' then '.join(pressed)}"] if pressed else []
-            step = step.model_copy(update={"note": " and ".join(parts) or None})
-        out.append(step)
+            parts += (
+                [f"{'press' if opened else 'they press'} {' then '.join(pressed)}"]
+                if pressed
+                else []
+            )
+            out.append(step.model_copy(update={"note": " and ".join(parts) or None}))
+        else:
+            out.append(step)
     return out

@@ -21,7 +21,9 @@ def plan_problems(plan: TestPlan, model: AppModel) -> list[str]:
             problems.append(f"{where}: asserts nothing")
         for n, step in enumerate(case.steps, 1):
             if step.action in TARGETED_ACTIONS and step.target not in keys:
-                problems.append(f"{where} step {n}: {step.action.value} targets unknown element {step.target!r}")
+                problems.append(
+                    f"{where} step {n}: {step.action.value} targets unknown element {step.target!r}"
+                )
             if step.action in VALUED_ACTIONS and step.value is None:
                 problems.append(f"{where} step {n}: {step.action.value} needs a value")
     return problems
@@ -31,7 +33,8 @@ def ensure_valid(plan: TestPlan, model: AppModel) -> TestPlan:
     problems = plan_problems(plan, model)
     if problems:
         raise ArtefactError(
-            f"the {plan.designer} designer produced an invalid plan:\n  " + "\n  ".join(problems[:20]),
+            f"the {plan.designer} designer produced an invalid plan:\n  "
+            + "\n  ".join(problems[:20]),
             fix="re-run design; if it persists, report it with the app model attached",
         )
     return plan

@@ -12,7 +12,7 @@ from testforge.discovery.capture import settle
 from testforge.domain.app_model import Element, FlowStep, FlowStepAction
 
 
-class StepFailed(Exception):
+class StepError(Exception):
     """A setup step could not be replayed (the app did not behave as during the crawl)."""
 
 
@@ -32,18 +32,18 @@ class Actuator:
     async def locate(self, key: str) -> AsyncLocator:
         element = self._elements.get(key)
         if element is None:
-            raise StepFailed(f"unknown element key {key!r}")
+            raise StepError(f"unknown element key {key!r}")
         for rung in element.ladder:
             found = rung_locator(self.page, rung)
             if await found.count() == 1:
                 return found
-        raise StepFailed(f"{key} not found on {self.page.url}")
+        raise StepError(f"{key} not found on {self.page.url}")
 
     async def run(self, step: FlowStep) -> None:
         try:
             await self._run(step)
         except PlaywrightError as exc:
-            raise StepFailed(f"{step.action.value} {step.element or step.value}: {exc}") from exc
+            raise StepError(f"{step.action.value} {step.element or step.value}: {exc}") from exc
 
     async def _run(self, step: FlowStep) -> None:
         if step.action is FlowStepAction.GOTO:

@@ -78,7 +78,8 @@ class PageAssembler:
         """Key the capture's elements; elements identical to ones of `reuse` keep their keys."""
         path = cap.path
         reusable = {
-            (e.fingerprint.xpath, _shared_signature(e.fingerprint)): e for e in (reuse.elements if reuse else [])
+            (e.fingerprint.xpath, _shared_signature(e.fingerprint)): e
+            for e in (reuse.elements if reuse else [])
         }
         scope_name = scope_name or page_slug(path)
         elements: list[Element] = []
@@ -97,7 +98,11 @@ class PageAssembler:
                 slug = element_slug(fp, interactive=kind is not ElementKind.OTHER)
                 key = self._keys.allocate(scope, slug)
                 element = Element(
-                    key=key, kind=kind, page=path, fingerprint=fp, ladder=ladder,
+                    key=key,
+                    kind=kind,
+                    page=path,
+                    fingerprint=fp,
+                    ladder=ladder,
                     in_navigation=raw.in_nav,
                 )
                 if raw.in_nav:
@@ -112,10 +117,19 @@ class PageAssembler:
             if raw.tag == "a" and raw.href and self._scope.allows(raw.href)
         ]
         page = Page(
-            path=path, url=cap.url, title=cap.snapshot.title, heading=cap.snapshot.heading,
-            depth=depth, status=cap.status, requires_auth=requires_auth,
-            screenshot=cap.screenshot, landmarks=tuple(sorted(set(cap.snapshot.landmarks))),
-            async_texts=cap.async_texts, elements=elements, forms=forms, links=links,
+            path=path,
+            url=cap.url,
+            title=cap.snapshot.title,
+            heading=cap.snapshot.heading,
+            depth=depth,
+            status=cap.status,
+            requires_auth=requires_auth,
+            screenshot=cap.screenshot,
+            landmarks=tuple(sorted(set(cap.snapshot.landmarks))),
+            async_texts=cap.async_texts,
+            elements=elements,
+            forms=forms,
+            links=links,
         )
         return AssembledPage(page=page, raw_by_key=raw_by_key)
 
@@ -125,14 +139,14 @@ class PageAssembler:
         forms = []
         for raw_form in cap.snapshot.forms:
             members = [(k, r) for k, r in raw_by_key.items() if r.form == raw_form.key]
-            fields = [_field(k, r) for k, r in members if r.constraints is not None and not _is_submit(r)]
+            fields = [
+                _field(k, r) for k, r in members if r.constraints is not None and not _is_submit(r)
+            ]
             submit = next((k for k, r in members if _is_submit(r)), None)
             if submit is None:
                 continue  # a form nobody can submit by clicking is not a form we can test
             in_scope = self._scope.allows(raw_form.action)
-            searchable = any(
-                f.input_type == "search" or category_of(f) == "search" for f in fields
-            )
+            searchable = any(f.input_type == "search" or category_of(f) == "search" for f in fields)
             if not in_scope:
                 # Submitting an out-of-scope form (sign-out, another site) is never probed.
                 purpose = "out_of_scope"
@@ -171,6 +185,9 @@ def _field(key: str, raw: RawElement) -> FormField:
         constraints = constraints.model_copy(update={"options": choices})
     input_type = raw.tag if raw.tag in {"select", "textarea"} else (raw.type or "text")
     return FormField(
-        element=key, name=raw.name or raw.id or key.rsplit(".", 1)[-1], input_type=input_type,
-        label=raw.label or raw.accessible_name, constraints=constraints,
+        element=key,
+        name=raw.name or raw.id or key.rsplit(".", 1)[-1],
+        input_type=input_type,
+        label=raw.label or raw.accessible_name,
+        constraints=constraints,
     )

@@ -6,8 +6,8 @@ from urllib.parse import urljoin
 
 from playwright.async_api import Page as BrowserPage
 
-from testforge.discovery.actuator import Actuator, StepFailed
-from testforge.discovery.capture import TEXTS_JS, CaptureFailed, PageCapture, capture
+from testforge.discovery.actuator import Actuator, StepError
+from testforge.discovery.capture import TEXTS_JS, CaptureError, PageCapture, capture
 from testforge.discovery.scope import CrawlScope, path_of
 from testforge.domain.app_model import AuthConfig, FlowStep, FlowStepAction, Page
 from testforge.domain.errors import SignInError
@@ -50,7 +50,7 @@ async def find_login_page(
     for url in [*hrefs, *(urljoin(scope.base_url, p) for p in COMMON_LOGIN_PATHS)]:
         try:
             cap = await capture(page, url, timeout_s, None, "login")
-        except CaptureFailed:
+        except CaptureError:
             continue
         if _has_password_field(cap):
             return cap
@@ -68,8 +68,10 @@ def auth_config(login: Page) -> AuthConfig:
         if password and username and form.submit:
             form.purpose = "sign_in"
             return AuthConfig(
-                login_path=login.path, username_field=username.element,
-                password_field=password.element, submit=form.submit,
+                login_path=login.path,
+                username_field=username.element,
+                password_field=password.element,
+                submit=form.submit,
             )
     raise SignInError(
         f"the sign-in page {login.path} has no form with a username and a password field "
@@ -82,10 +84,18 @@ def sign_in_steps(auth: AuthConfig, credentials: Credentials) -> list[FlowStep]:
     page = auth.login_path
     return [
         FlowStep(action=FlowStepAction.GOTO, page=page, value=page),
-        FlowStep(action=FlowStepAction.FILL, page=page, element=auth.username_field,
-                 value=credentials.username),
-        FlowStep(action=FlowStepAction.FILL, page=page, element=auth.password_field,
-                 value=credentials.password),
+        FlowStep(
+            action=FlowStepAction.FILL,
+            page=page,
+            element=auth.username_field,
+            value=credentials.username,
+        ),
+        FlowStep(
+            action=FlowStepAction.FILL,
+            page=page,
+            element=auth.password_field,
+            value=credentials.password,
+        ),
         FlowStep(action=FlowStepAction.CLICK, page=page, element=auth.submit),
     ]
 
@@ -97,7 +107,7 @@ async def sign_in(actuator: Actuator, auth: AuthConfig, credentials: Credentials
         await actuator.run(goto)
         before = set(await _texts(actuator))
         await actuator.run_all(entries)
-    except StepFailed as exc:
+    except StepError as exc:
         raise SignInError(
             f"sign-in at {auth.login_path} could not be completed: {exc}",
             fix="check that the sign-in page works in a browser",
@@ -122,6 +132,6 @@ async def _texts(actuator: Actuator) -> list[str]:
 async def _password_visible(actuator: Actuator, auth: AuthConfig) -> bool:
     try:
         await actuator.locate(auth.password_field)
-    except StepFailed:
+    except StepError:
         return False
     return True

@@ -18,7 +18,8 @@ TEXTS_JS = """() => {
   const out = new Set();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    if (n.parentElement && n.parentElement.closest("option, script, style, noscript, template")) continue;
+    const owner = n.parentElement;
+    if (owner && owner.closest("option, script, style, noscript, template")) continue;
     const t = n.textContent.replace(/\\s+/g, " ").trim();
     if (t) out.add(t.slice(0, 80));
   }
@@ -48,7 +49,7 @@ class PageCapture:
         return tuple(t for t in self.snapshot.texts if t not in self.early_texts)
 
 
-class CaptureFailed(Exception):
+class CaptureError(Exception):
     def __init__(self, issue: CrawlIssue) -> None:
         super().__init__(issue.message)
         self.issue = issue
@@ -98,22 +99,24 @@ async def snapshot_with_ladders(page: Page) -> tuple[PageSnapshot, list[LocatorL
 async def capture(
     page: Page, url: str, timeout_s: float, screenshots: Path | None, name: str
 ) -> PageCapture:
-    """Load `url` and capture it; raises CaptureFailed with a classified issue."""
+    """Load `url` and capture it; raises CaptureError with a classified issue."""
     try:
         response = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
     except PlaywrightError as exc:
         kind = CrawlIssueKind.TIMEOUT if "Timeout" in str(exc) else CrawlIssueKind.CRASH
-        raise CaptureFailed(CrawlIssue(kind=kind, url=url, message=_first_line(exc))) from exc
+        raise CaptureError(CrawlIssue(kind=kind, url=url, message=_first_line(exc))) from exc
     if response is None:
-        raise CaptureFailed(CrawlIssue(kind=CrawlIssueKind.CRASH, url=url, message="no response"))
+        raise CaptureError(CrawlIssue(kind=CrawlIssueKind.CRASH, url=url, message="no response"))
     if response.status >= 400:
-        raise CaptureFailed(
+        raise CaptureError(
             CrawlIssue(kind=CrawlIssueKind.HTTP_ERROR, url=url, message=f"HTTP {response.status}")
         )
     content_type = (await response.all_headers()).get("content-type", "")
     if "html" not in content_type:
-        raise CaptureFailed(
-            CrawlIssue(kind=CrawlIssueKind.NOT_HTML, url=url, message=f"content-type {content_type!r}")
+        raise CaptureError(
+            CrawlIssue(
+                kind=CrawlIssueKind.NOT_HTML, url=url, message=f"content-type {content_type!r}"
+            )
         )
     try:
         early = frozenset(await page.evaluate(TEXTS_JS))
@@ -121,18 +124,22 @@ async def capture(
         snapshot, ladders = await snapshot_with_ladders(page)
         shot = None
         if screenshots is not None:
-            screenshots.mkdir(parents=True, exist_ok=True)
-            target = screenshots / f"{name}.png"
+            target = screenshots / f"{name}.png"  # the folder is made by the crawl, once
             await page.screenshot(path=str(target), full_page=True, timeout=timeout_s * 1000)
             shot = target.name
     except PlaywrightError as exc:
-        raise CaptureFailed(
+        raise CaptureError(
             CrawlIssue(kind=CrawlIssueKind.CRASH, url=url, message=_first_line(exc))
         ) from exc
     links = [e.href for e in snapshot.elements if e.tag == "a" and e.href]
     return PageCapture(
-        url=page.url, status=response.status, snapshot=snapshot, ladders=ladders,
-        early_texts=early, screenshot=shot, links=links,
+        url=page.url,
+        status=response.status,
+        snapshot=snapshot,
+        ladders=ladders,
+        early_texts=early,
+        screenshot=shot,
+        links=links,
     )
 
 

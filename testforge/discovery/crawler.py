@@ -9,7 +9,7 @@ from playwright.async_api import Browser, BrowserContext, Page, StorageState
 from playwright.async_api import Error as PlaywrightError
 
 from testforge.browser.network import watch_network
-from testforge.discovery.capture import CaptureFailed, PageCapture, capture
+from testforge.discovery.capture import CaptureError, PageCapture, capture
 from testforge.discovery.keys import page_slug
 from testforge.discovery.scope import CrawlScope, path_of
 from testforge.domain.app_model import CrawlIssue, CrawlIssueKind, CrawlLimits
@@ -61,6 +61,8 @@ async def crawl(
     neither visited again nor counted twice.
     """
     frontier = _Frontier(scope, limits)
+    if screenshots is not None:
+        await asyncio.to_thread(screenshots.mkdir, parents=True, exist_ok=True)
     result = CrawlResult()
     captured_paths: set[str] = set()
     for url in known or {}:
@@ -86,7 +88,7 @@ async def crawl(
                     frontier.offer(link, depth + 1)
                 if on_page:
                     on_page(cap.path)
-            except CaptureFailed as failed:
+            except CaptureError as failed:
                 result.issues.append(failed.issue)
                 await page.close()
             except PlaywrightError as exc:

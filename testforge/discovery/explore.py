@@ -9,7 +9,7 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 
-from testforge.discovery.actuator import StepFailed
+from testforge.discovery.actuator import StepError
 from testforge.discovery.assemble import PageAssembler
 from testforge.discovery.auth import Credentials
 from testforge.discovery.capture import PageCapture, snapshot_with_ladders
@@ -35,7 +35,9 @@ NO_MATCH_TERM = "zqxj-no-such-thing"
 MAX_INVALID_PER_FIELD = 2
 MAX_FOLLOWED_LINKS = 3
 _WORD = re.compile(r"[A-Za-z]{4,}")
-_CLEARABLE = frozenset({"text", "email", "password", "search", "tel", "url", "number", "textarea", "date"})
+_CLEARABLE = frozenset(
+    {"text", "email", "password", "search", "tel", "url", "number", "textarea", "date"}
+)
 
 
 def _identity(fp_owner: Element) -> tuple[str | None, ...]:
@@ -66,7 +68,9 @@ class Explorer:
                 if form.purpose == "out_of_scope" or form_signature(form) in seen:
                     continue
                 seen.add(form_signature(form))
-                layer.append((form, [FlowStep(action=FlowStepAction.GOTO, page=page.path, value=page.path)]))
+                layer.append(
+                    (form, [FlowStep(action=FlowStepAction.GOTO, page=page.path, value=page.path)])
+                )
         while layer:
             found = await asyncio.gather(*(self._probe_form(f, setup) for f, setup in layer))
             layer = []
@@ -105,7 +109,8 @@ class Explorer:
         page = self._page_of(form)
         templated = {p.path for p in self.pages if p.template}
         content = [
-            link for link in page.links
+            link
+            for link in page.links
             if link.target != page.path and not self.elements[link.element].in_navigation
         ]
         content.sort(key=lambda link: link.target not in templated)  # item pages first
@@ -125,18 +130,24 @@ class Explorer:
         self, form: Form, kind: ProbeKind, inputs: dict[str, str], field_key: str | None = None
     ) -> FormProbe | None:
         try:
-            run = await self.session.submit(form, self._real(inputs), signed_in=self._signed_in(form))
-        except StepFailed as exc:
+            run = await self.session.submit(
+                form, self._real(inputs), signed_in=self._signed_in(form)
+            )
+        except StepError as exc:
             self._issue(form, exc)
             return None
         return FormProbe(kind=kind, inputs=inputs, field=field_key, outcome=run.outcome)
 
     def _issue(self, form: Form, exc: Exception) -> None:
         self.issues.append(
-            CrawlIssue(kind=CrawlIssueKind.PROBE_FAILED, url=form.page, message=f"{form.key}: {exc}")
+            CrawlIssue(
+                kind=CrawlIssueKind.PROBE_FAILED, url=form.page, message=f"{form.key}: {exc}"
+            )
         )
 
-    async def _probe_form(self, form: Form, setup: list[FlowStep]) -> list[tuple[Form, list[FlowStep]]]:
+    async def _probe_form(
+        self, form: Form, setup: list[FlowStep]
+    ) -> list[tuple[Form, list[FlowStep]]]:
         form.setup = setup
         valid = self._valid_inputs(form)
         attempts = []
@@ -148,29 +159,43 @@ class Explorer:
                 continue
             for bad in invalid_inputs(f)[:MAX_INVALID_PER_FIELD]:
                 attempts.append(
-                    self._attempt(form, ProbeKind.INVALID_FIELD, {**valid, f.element: bad.value}, f.element)
+                    self._attempt(
+                        form, ProbeKind.INVALID_FIELD, {**valid, f.element: bad.value}, f.element
+                    )
                 )
         if form.purpose == "sign_in" and self.session.auth:
             wrong = {**valid, self.session.auth.password_field: "Wrong-passw0rd!"}
             attempts.append(
-                self._attempt(form, ProbeKind.INVALID_FIELD, wrong, self.session.auth.password_field)
+                self._attempt(
+                    form, ProbeKind.INVALID_FIELD, wrong, self.session.auth.password_field
+                )
             )
         if form.purpose == "search":
             term_key = next(k for k, v in valid.items() if v == self._search_term(form))
             attempts.append(
-                self._attempt(form, ProbeKind.INVALID_FIELD, {**valid, term_key: NO_MATCH_TERM}, term_key)
+                self._attempt(
+                    form, ProbeKind.INVALID_FIELD, {**valid, term_key: NO_MATCH_TERM}, term_key
+                )
             )
         try:
             first, second, *others = await asyncio.gather(
-                self.session.submit(form, self._real(valid), signed_in=self._signed_in(form), capture_after=True),
-                self.session.submit(form, self._real(valid), signed_in=self._signed_in(form), capture_after=True),
+                self.session.submit(
+                    form, self._real(valid), signed_in=self._signed_in(form), capture_after=True
+                ),
+                self.session.submit(
+                    form, self._real(valid), signed_in=self._signed_in(form), capture_after=True
+                ),
                 *attempts,
             )
-        except StepFailed as exc:
+        except StepError as exc:
             self._issue(form, exc)
             return []
         assert isinstance(first, ProbeRun) and isinstance(second, ProbeRun)
-        probes = [FormProbe(kind=ProbeKind.VALID, inputs=valid, outcome=stable(first.outcome, second.outcome))]
+        probes = [
+            FormProbe(
+                kind=ProbeKind.VALID, inputs=valid, outcome=stable(first.outcome, second.outcome)
+            )
+        ]
         form.probes = probes + [p for p in others if isinstance(p, FormProbe)]
         if first.after is None or second.after is None or self._states >= self.max_states:
             return []
@@ -189,24 +214,37 @@ class Explorer:
             return []
         unlocked = [(f, chain) for f in variant.forms]
         new_links = [
-            link for link in variant.links
-            if link.element not in {l.element for l in base.links} and not self.elements[link.element].in_navigation
+            link
+            for link in variant.links
+            if link.element not in {known.element for known in base.links}
+            and not self.elements[link.element].in_navigation
         ][:MAX_FOLLOWED_LINKS]
         for link in new_links:
             unlocked.extend(await self._follow(chain, link.element))
         return unlocked
 
-    async def _follow(self, chain: list[FlowStep], link_key: str) -> list[tuple[Form, list[FlowStep]]]:
-        steps = [*chain, FlowStep(action=FlowStepAction.CLICK, page=chain[-1].page, element=link_key)]
+    async def _follow(
+        self, chain: list[FlowStep], link_key: str
+    ) -> list[tuple[Form, list[FlowStep]]]:
+        steps = [
+            *chain,
+            FlowStep(action=FlowStepAction.CLICK, page=chain[-1].page, element=link_key),
+        ]
         captures = []
         try:
             for _ in range(2):
                 async with self.session.fresh(signed_in=self.session.auth is not None) as actuator:
                     await actuator.run_all(steps)
                     snapshot, ladders = await snapshot_with_ladders(actuator.page)
-                    captures.append(PageCapture(url=actuator.page.url, status=200, snapshot=snapshot, ladders=ladders))
-        except StepFailed as exc:
-            self.issues.append(CrawlIssue(kind=CrawlIssueKind.PROBE_FAILED, url=link_key, message=str(exc)))
+                    captures.append(
+                        PageCapture(
+                            url=actuator.page.url, status=200, snapshot=snapshot, ladders=ladders
+                        )
+                    )
+        except StepError as exc:
+            self.issues.append(
+                CrawlIssue(kind=CrawlIssueKind.PROBE_FAILED, url=link_key, message=str(exc))
+            )
             return []
         after, again = captures
         if self._states >= self.max_states:

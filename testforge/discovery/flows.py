@@ -34,8 +34,13 @@ def infer_flows(
     if auth is not None:
         flows.append(
             Flow(
-                kind=FlowKind.SIGN_IN, name="Sign in",
-                steps=[FlowStep(action=FlowStepAction.GOTO, page=auth.login_path, value=auth.login_path)],
+                kind=FlowKind.SIGN_IN,
+                name="Sign in",
+                steps=[
+                    FlowStep(
+                        action=FlowStepAction.GOTO, page=auth.login_path, value=auth.login_path
+                    )
+                ],
                 form=_form_with_field(pages, auth.password_field),
                 pages=(auth.login_path,),
             )

@@ -26,10 +26,11 @@ def page_slug(path: str) -> str:
 
 def element_slug(fp: ElementFingerprint, *, interactive: bool = True) -> str:
     """Interactive elements are named by what they say; outputs by what labels them."""
-    if interactive:
-        sources = (fp.test_id, fp.name, fp.label, fp.accessible_name, fp.text, fp.id)
-    else:
-        sources = (fp.test_id, fp.id, fp.aria_label, fp.label, fp.text)
+    sources: tuple[str | None, ...] = (
+        (fp.test_id, fp.name, fp.label, fp.accessible_name, fp.text, fp.id)
+        if interactive
+        else (fp.test_id, fp.id, fp.aria_label, fp.label, fp.text)
+    )
     for source in sources:
         if source:
             return slugify(source, default=fp.tag)

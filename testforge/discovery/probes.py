@@ -1,7 +1,6 @@
 """Form probes: submit a form the way a tester would and record what the app did."""
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,7 +8,7 @@ from dataclasses import dataclass
 from playwright.async_api import Browser, Frame
 
 from testforge.browser.network import watch_network
-from testforge.discovery.actuator import Actuator, StepFailed
+from testforge.discovery.actuator import Actuator, StepError
 from testforge.discovery.auth import Credentials, sign_in
 from testforge.discovery.capture import (
     TEXTS_JS,
@@ -112,7 +111,7 @@ class ProbeSession:
                     try:
                         await sign_in(actuator, self.auth, self.credentials)
                     except SignInError as exc:
-                        raise StepFailed(str(exc)) from exc
+                        raise StepError(str(exc)) from exc
                 yield actuator
             finally:
                 await context.close()
@@ -125,7 +124,7 @@ class ProbeSession:
         signed_in: bool,
         capture_after: bool = False,
     ) -> ProbeRun:
-        """Replay the form's setup, fill `inputs`, submit, and observe. Raises StepFailed."""
+        """Replay the form's setup, fill `inputs`, submit, and observe. Raises StepError."""
         async with self.fresh(signed_in) as actuator:
             await actuator.run_all(form.setup)
             return await observe_submission(actuator, form, inputs, capture_after)
@@ -186,7 +185,7 @@ async def invalid_fields(actuator: Actuator, form: Form) -> list[str]:
     for field in form.fields:
         try:
             element = await actuator.locate(field.element)
-        except StepFailed:
+        except StepError:
             continue
         if not await element.evaluate("el => el.checkValidity()"):
             found.append(field.element)

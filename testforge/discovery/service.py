@@ -95,8 +95,13 @@ async def _discover(
         progress.page(login.path)
     progress.phase("crawling")
     crawled = await crawl(
-        browser, scope, limits, storage_state=storage_state, known=known,
-        screenshots=request.screenshots, on_page=progress.page,
+        browser,
+        scope,
+        limits,
+        storage_state=storage_state,
+        known=known,
+        screenshots=request.screenshots,
+        on_page=progress.page,
     )
     protected = await _protected(crawled.captures, auth)
     for cap, depth in crawled.captures:
@@ -107,15 +112,25 @@ async def _discover(
     if request.probe_forms:
         progress.phase("probing forms")
         session = ProbeSession(
-            browser, elements, scope.base_url, limits.page_timeout_s, limits.concurrency,
-            auth=auth, credentials=request.credentials,
+            browser,
+            elements,
+            scope.base_url,
+            limits.page_timeout_s,
+            limits.concurrency,
+            auth=auth,
+            credentials=request.credentials,
         )
         explorer = Explorer(session, assembler, pages, elements, request.credentials)
         await explorer.run()
         issues.extend(explorer.issues)
     return AppModel(
-        base_url=scope.base_url, discovered_at=datetime.now(UTC), limits=limits, auth=auth,
-        pages=pages, flows=infer_flows(pages, elements, auth), issues=issues,
+        base_url=scope.base_url,
+        discovered_at=datetime.now(UTC),
+        limits=limits,
+        auth=auth,
+        pages=pages,
+        flows=infer_flows(pages, elements, auth),
+        issues=issues,
         skipped_urls=crawled.skipped,
     )
 
@@ -144,7 +159,9 @@ async def _protected(captures: list[tuple[PageCapture, int]], auth: AuthConfig |
     if auth is None:
         return set()
     async with httpx.AsyncClient(timeout=10) as client:
-        flags = await asyncio.gather(*(needs_auth(client, c.url, auth.login_path) for c, _ in captures))
+        flags = await asyncio.gather(
+            *(needs_auth(client, c.url, auth.login_path) for c, _ in captures)
+        )
     return {c.path for (c, _), flag in zip(captures, flags, strict=True) if flag}
 
 
@@ -156,7 +173,11 @@ def _mark_templates(pages: list[Page]) -> None:
         if len(segments) < 3:
             continue
         structure = tuple(
-            sorted((e.kind.value, e.fingerprint.tag, e.fingerprint.test_id or "") for e in page.elements if not e.in_navigation)
+            sorted(
+                (e.kind.value, e.fingerprint.tag, e.fingerprint.test_id or "")
+                for e in page.elements
+                if not e.in_navigation
+            )
         )
         groups[("/".join(segments[:-1]), structure)].append(page)
     for (parent, _), members in groups.items():

@@ -1,4 +1,4 @@
-"""Healing: ranked candidates for a lost element, the engine's verdict, and the reviewable request."""
+"""Healing: ranked candidates for a lost element, the engine's verdict, the reviewable request."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -58,21 +58,27 @@ class HealingResult(DomainModel):
 
 
 class HealingDecision(StrEnum):
-    APPLIED = "applied"
+    """Where a heal stands. Only APPLIED heals have changed the suite's registry.
+
+    NEEDS_APPROVAL waits for a person; APPROVED (by the policy or a person) waits to be applied;
+    REJECTED is kept so the same heal is not proposed again.
+    """
+
     NEEDS_APPROVAL = "needs_approval"
+    APPROVED = "approved"
+    APPLIED = "applied"
     REJECTED = "rejected"
-    NO_MATCH = "no_match"
 
 
 class HealingRequest(DomainModel):
-    """One heal, kept for review, approval and learning (the HealingRequest CR's spec and status)."""
+    """One distinct heal of one registry key, however many tests needed it; kept for review,
+    approval and learning (the HealingRequest CR's content)."""
 
     id: str
     created_at: datetime
     suite_hash: str
-    test: str
-    step: int
     key: str
+    tests: list[str] = Field(default_factory=list)
     page_url: str
     broken_ladder: LocatorLadder
     fingerprint: ElementFingerprint

@@ -40,15 +40,32 @@ LocatorLadder = tuple[Locator, ...]
 # Roles Playwright's get_by_role can address and that name an element a user would recognise.
 ROLE_LOCATABLE = frozenset(
     {
-        "button", "link", "checkbox", "radio", "textbox", "searchbox", "spinbutton", "combobox",
-        "listbox", "heading", "img", "tab", "menuitem", "switch", "slider", "status", "alert",
+        "button",
+        "link",
+        "checkbox",
+        "radio",
+        "textbox",
+        "searchbox",
+        "spinbutton",
+        "combobox",
+        "listbox",
+        "heading",
+        "img",
+        "tab",
+        "menuitem",
+        "switch",
+        "slider",
+        "status",
+        "alert",
     }
 )
 FORM_TAGS = frozenset({"input", "select", "textarea"})
 MAX_TEXT_LOCATOR = 80
 _PLAIN_ID = re.compile(r"^[A-Za-z][\w-]*$")
 # Ids that frameworks generate change on every build; a locator on them is worse than none.
-_GENERATED_ID = re.compile(r"(\d{3,}|[0-9a-f]{8,}|^:r\w+:$|^(ember|react|ng|mui|radix)[-_:]?\w*\d)", re.I)
+_GENERATED_ID = re.compile(
+    r"(\d{3,}|[0-9a-f]{8,}|^:r\w+:$|^(ember|react|ng|mui|radix)[-_:]?[\w-]*\d)", re.I
+)
 
 
 def looks_generated(identifier: str) -> bool:
@@ -69,9 +86,7 @@ def candidate_ladder(fp: ElementFingerprint) -> LocatorLadder:
     if fp.test_id:
         rungs.append(Locator(strategy=LocatorStrategy.TEST_ID, value=fp.test_id))
     if fp.role in ROLE_LOCATABLE and fp.accessible_name:
-        rungs.append(
-            Locator(strategy=LocatorStrategy.ROLE, value=fp.role, name=fp.accessible_name)
-        )
+        rungs.append(Locator(strategy=LocatorStrategy.ROLE, value=fp.role, name=fp.accessible_name))
     if fp.tag in FORM_TAGS and fp.label:
         rungs.append(Locator(strategy=LocatorStrategy.LABEL, value=fp.label))
     if fp.tag in FORM_TAGS and fp.placeholder:

@@ -1,6 +1,7 @@
 """TestPlan: prioritised Given/When/Then test cases whose steps address elements by registry key."""
 
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -82,6 +83,8 @@ class Step(DomainModel):
 
 
 class TestCase(DomainModel):
+    __test__: ClassVar[bool] = False  # a domain model, not a pytest test class
+
     id: str
     slug: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
@@ -97,6 +100,8 @@ class TestCase(DomainModel):
 
 
 class TestPlan(DomainModel):
+    __test__: ClassVar[bool] = False
+
     base_url: str
     designer: str
     cases: list[TestCase] = Field(default_factory=list)

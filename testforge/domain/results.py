@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, computed_field, model_validator
 
@@ -11,6 +11,8 @@ from testforge.domain.healing import HealingResult
 
 
 class TestStatus(StrEnum):
+    __test__ = False  # not a pytest test class (dunder names are never enum members)
+
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -65,6 +67,8 @@ class Failure(DomainModel):
 
 
 class TestResult(DomainModel):
+    __test__: ClassVar[bool] = False  # a domain type, not a pytest test class
+
     nodeid: str
     case_id: str | None = None
     title: str

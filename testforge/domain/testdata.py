@@ -121,11 +121,12 @@ def valid_value(field: FormField, password: str | None = None) -> str | None:
     if field.input_type in {"number", "range"}:
         return _number(field)
     category = category_of(field)
+    fallback = (field.label or field.name or "text").strip().capitalize() + " value"
     if category == "password":
         value = password or "Str0ng-Passw0rd!"
     else:
-        value = _SEMANTIC_VALUES.get(category or "") or _TYPE_VALUES.get(field.input_type)
-        value = value or (field.label or field.name or "text").strip().capitalize() + " value"
+        known = _SEMANTIC_VALUES.get(category or "") or _TYPE_VALUES.get(field.input_type)
+        value = known or fallback
     if not matches_pattern(value, c.pattern) and c.pattern:
         value = _from_pattern(c.pattern, field.name) or value
     return _fit_length(value, field)
@@ -147,9 +148,7 @@ def invalid_inputs(field: FormField) -> list[InvalidInput]:
     if field.input_type == "url":
         found.append(InvalidInput("url", "not a url"))
     if c.pattern:
-        bad = next(
-            (v for v in ("abc", "0", "x!", "12") if not matches_pattern(v, c.pattern)), None
-        )
+        bad = next((v for v in ("abc", "0", "x!", "12") if not matches_pattern(v, c.pattern)), None)
         if bad is not None:
             found.append(InvalidInput("pattern", bad))
     if category == "card":

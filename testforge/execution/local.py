@@ -51,7 +51,9 @@ class ExecutionRequest:
             )
 
 
-def _env(request: ExecutionRequest, out: Path, attempt: int, browser: BrowserSettings) -> dict[str, str]:
+def _env(
+    request: ExecutionRequest, out: Path, attempt: int, browser: BrowserSettings
+) -> dict[str, str]:
     env = {
         **os.environ,
         "TESTFORGE_BASE_URL": request.base_url,
@@ -72,11 +74,15 @@ def _env(request: ExecutionRequest, out: Path, attempt: int, browser: BrowserSet
     return env
 
 
-def _pytest(suite_dir: Path, args: list[str], env: dict[str, str], log: Path, on_tick: Callable[[], None]) -> int:
+def _pytest(
+    suite_dir: Path, args: list[str], env: dict[str, str], log: Path, on_tick: Callable[[], None]
+) -> int:
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as sink:
-        process = subprocess.Popen(command, cwd=suite_dir, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=suite_dir, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
         try:
             while process.poll() is None:
                 on_tick()
@@ -103,7 +109,11 @@ def collect(suite_dir: Path, request: ExecutionRequest, out: Path) -> list[str]:
             f"pytest could not collect the suite in {suite_dir} (exit {code}):\n{_tail(log)}",
             fix="check the suite files; regenerate them with `testforge generate` if edited",
         )
-    return [line.strip() for line in log.read_text().splitlines() if "::" in line and not line.startswith(" ")]
+    return [
+        line.strip()
+        for line in log.read_text().splitlines()
+        if "::" in line and not line.startswith(" ")
+    ]
 
 
 def _tail(log: Path, lines: int = 15) -> str:
@@ -123,7 +133,10 @@ def _load(results_dir: Path) -> dict[str, TestResult]:
 
 def _missing(nodeid: str, attempt: int, log: Path) -> TestResult:
     return TestResult(
-        nodeid=nodeid, title=nodeid.split("::")[-1], status=TestStatus.FAILED, attempts=attempt,
+        nodeid=nodeid,
+        title=nodeid.rsplit("::", maxsplit=1)[-1],
+        status=TestStatus.FAILED,
+        attempts=attempt,
         failure=Failure(
             kind=FailureKind.ERROR,
             message=f"no result was recorded: the test process crashed or was killed ({log})",
@@ -142,36 +155,39 @@ def execute(
     started = datetime.now(UTC)
     selected = collect(suite_dir, request, out)
     final: dict[str, TestResult] = {}
-    pending, history = list(selected), {n: [] for n in selected}  # type: dict[str, list[TestStatus]]
-    done_before = 0
+    history: dict[str, list[TestStatus]] = {n: [] for n in selected}
+    pending = list(selected)
     for attempt in range(1, request.retries + 2):
         if not pending:
             break
         results_dir = out / "results" / f"attempt-{attempt}"
         log = out / "logs" / f"attempt-{attempt}.log"
 
-        def tick(results_dir: Path = results_dir, before: int = done_before) -> None:
-            if progress:
-                progress(before + len(list(results_dir.glob("*.json"))), len(selected) + before)
+        def tick(results_dir: Path = results_dir, total: int = len(pending)) -> None:
+            if progress:  # each attempt counts its own tests: retries restart the bar
+                progress(len(list(results_dir.glob("*.json"))), total)
 
         args = [
             f"--timeout={request.test_timeout_s + HARD_TIMEOUT_MARGIN_S:.0f}",
-            *(["-n", str(min(request.workers, len(pending)))] if request.workers > 1 and len(pending) > 1 else []),
+            *(
+                ["-n", str(min(request.workers, len(pending)))]
+                if request.workers > 1 and len(pending) > 1
+                else []
+            ),
             *pending,
         ]
         code = _pytest(suite_dir, args, _env(request, out, attempt, browser), log, tick)
-        if code not in {PYTEST_OK, PYTEST_FAILED}:
-            if not final and attempt == 1 and not _load(results_dir):
-                raise ExecutionError(
-                    f"pytest stopped with exit code {code} before running any test:\n{_tail(log)}",
-                    fix="read the log above; a missing browser or a broken suite are the usual causes",
-                )
+        ran_nothing = attempt == 1 and not _load(results_dir)
+        if code not in {PYTEST_OK, PYTEST_FAILED} and ran_nothing:
+            raise ExecutionError(
+                f"pytest stopped with exit code {code} before running any test:\n{_tail(log)}",
+                fix="read the log above; a missing browser or a broken suite is the usual cause",
+            )
         results = _load(results_dir)
         for nodeid in pending:
             result = results.get(nodeid) or _missing(nodeid, attempt, log)
             history[nodeid].append(result.status)
             final[nodeid] = result
-        done_before += len(pending)
         pending = [n for n in pending if final[n].status is TestStatus.FAILED]
     tests = []
     for nodeid in selected:
@@ -179,6 +195,10 @@ def execute(
         flaky = result.status is TestStatus.PASSED and TestStatus.FAILED in history[nodeid]
         tests.append(result.model_copy(update={"flaky": flaky, "attempts": len(history[nodeid])}))
     return RunResult(
-        base_url=request.base_url, suite_hash=suite.plan_hash, started_at=started,
-        finished_at=datetime.now(UTC), workers=request.workers, tests=tests,
+        base_url=request.base_url,
+        suite_hash=suite.plan_hash,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        workers=request.workers,
+        tests=tests,
     )

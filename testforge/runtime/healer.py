@@ -41,7 +41,9 @@ class PageHealer:
     ) -> HealingResult:
         snapshot = snapshot_sync(page)
         candidates = [raw.fingerprint(page.url) for raw in snapshot.elements]
-        target = entry.fingerprint.model_copy(update=_ASSERTED) if for_assertion else entry.fingerprint
+        target = (
+            entry.fingerprint.model_copy(update=_ASSERTED) if for_assertion else entry.fingerprint
+        )
         result = self.engine.heal(key, target, candidates)
         if result.chosen is None:
             return result

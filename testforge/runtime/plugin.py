@@ -7,7 +7,6 @@ for the executor. Run standalone with `pytest --base-url URL` inside a suite dir
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -42,8 +41,13 @@ MARKERS = {
 }
 PRIORITIES = ("p0", "p1", "p2", "p3")
 SCREENSHOT_TIMEOUT_MS = 5000
-TAGS = {"smoke": "smoke", "navigation": "navigation", "form_validation": "form-validation",
-        "flow": "flow", "negative": "negative"}
+TAGS = {
+    "smoke": "smoke",
+    "navigation": "navigation",
+    "form_validation": "form-validation",
+    "flow": "flow",
+    "negative": "negative",
+}
 
 _reports = pytest.StashKey[dict[str, pytest.TestReport]]()
 _session = pytest.StashKey[Session]()
@@ -142,7 +146,8 @@ def tf(
 def _artifact_folder(config: RuntimeConfig, nodeid: str) -> Path | None:
     if config.artifacts_dir is None:
         return None
-    name = nodeid.split("::")[-1][:80] + "-" + hashlib.sha1(nodeid.encode()).hexdigest()[:6]
+    digest = hashlib.sha1(nodeid.encode()).hexdigest()[:6]
+    name = f"{nodeid.rsplit('::', maxsplit=1)[-1][:80]}-{digest}"
     return config.artifacts_dir / name / f"attempt-{config.attempt}"
 
 
@@ -151,7 +156,9 @@ def _capture(page: Any, context: Any, folder: Path, tracing: bool) -> dict[str, 
     folder.mkdir(parents=True, exist_ok=True)
     found: dict[str, str] = {}
     try:
-        page.screenshot(path=folder / "screenshot.png", full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
+        page.screenshot(
+            path=folder / "screenshot.png", full_page=True, timeout=SCREENSHOT_TIMEOUT_MS
+        )
         found["screenshot"] = str(folder / "screenshot.png")
     except PlaywrightError:
         pass
@@ -229,7 +236,7 @@ def _write_result(item: pytest.Item) -> None:
     target = config.results_dir / name
     tmp = target.with_suffix(".tmp")
     tmp.write_text(result.model_dump_json(), encoding="utf-8")
-    os.replace(tmp, target)
+    tmp.replace(target)
 
 
 def _status(reports: dict[str, pytest.TestReport]) -> TestStatus:

@@ -84,7 +84,9 @@ class Session:
     # -- steps -----------------------------------------------------------------------------
 
     @contextmanager
-    def _step(self, action: str, target: str | None = None, value: str | None = None) -> Iterator[None]:
+    def _step(
+        self, action: str, target: str | None = None, value: str | None = None
+    ) -> Iterator[None]:
         started = time.monotonic()
         self._rung_used, self._step_healed = None, False
         status = StepStatus.FAILED
@@ -94,9 +96,14 @@ class Session:
         finally:
             self.steps.append(
                 StepRecord(
-                    index=len(self.steps), clause=self._clause, clause_text=self._clause_text,
-                    action=action, target=target,
-                    value=value, status=status, duration_ms=(time.monotonic() - started) * 1000,
+                    index=len(self.steps),
+                    clause=self._clause,
+                    clause_text=self._clause_text,
+                    action=action,
+                    target=target,
+                    value=value,
+                    status=status,
+                    duration_ms=(time.monotonic() - started) * 1000,
                     locator=self._rung_used,
                 )
             )
@@ -107,14 +114,18 @@ class Session:
             try:
                 response = self.page.goto(url, timeout=self._timeout_ms())
             except PlaywrightError as exc:
-                raise NavigationFailedError(f"cannot open {url}: {str(exc).splitlines()[0]}") from exc
+                raise NavigationFailedError(
+                    f"cannot open {url}: {str(exc).splitlines()[0]}"
+                ) from exc
             if response is not None and response.status >= 400:
                 raise NavigationFailedError(f"GET {path} answered HTTP {response.status}")
             self._settle()
 
     def sign_in(self) -> None:
         if self.auth is None:
-            raise NavigationFailedError("this suite has no sign-in form; regenerate it with credentials")
+            raise NavigationFailedError(
+                "this suite has no sign-in form; regenerate it with credentials"
+            )
         with self._step("sign_in"):
             self.goto(self.auth.login_path)
             self.fill(self.auth.username_field, self.credential("username"))
@@ -179,13 +190,17 @@ class Session:
 
     def expect_value(self, key: str, value: str) -> None:
         with self._step("expect_value", target=key, value=value):
-            expect(self._locate(key, for_assertion=True)).to_have_value(value, timeout=self._timeout_ms())
+            expect(self._locate(key, for_assertion=True)).to_have_value(
+                value, timeout=self._timeout_ms()
+            )
 
     def credential(self, name: str) -> str:
         value = (
             self.config.username
             if name == "username"
-            else self.config.password.get_secret_value() if self.config.password else None
+            else self.config.password.get_secret_value()
+            if self.config.password
+            else None
         )
         if not value:
             raise NavigationFailedError(
@@ -203,13 +218,17 @@ class Session:
     def _timeout_ms(self) -> float:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            raise TestDeadlineError(f"the test exceeded its {self.config.test_timeout_s:.0f} s budget")
+            raise TestDeadlineError(
+                f"the test exceeded its {self.config.test_timeout_s:.0f} s budget"
+            )
         return min(self.config.action_timeout_s, remaining) * 1000
 
     def _settle(self) -> None:
         """Wait for the page to load and its scripts to stop fetching (capped)."""
         try:
-            self.page.wait_for_load_state("load", timeout=min(self._timeout_ms(), SETTLE_CAP_S * 1000))
+            self.page.wait_for_load_state(
+                "load", timeout=min(self._timeout_ms(), SETTLE_CAP_S * 1000)
+            )
         except PlaywrightError:
             return
         counter, quiet_since = watch_network(self.page), None
@@ -261,7 +280,9 @@ class Session:
             self.page.wait_for_timeout(HEAL_RETRY_S * 1000)  # the element may still be coming
         tried = ", ".join(r.describe() for r in ladder)
         reason = healing.reason if healing else "no healer configured"
-        raise ElementNotFoundError(key, self.page.url, healing, f"no locator resolved ({tried}); {reason}")
+        raise ElementNotFoundError(
+            key, self.page.url, healing, f"no locator resolved ({tried}); {reason}"
+        )
 
     def _ranked_first(self, found: Locator, healing: HealingResult) -> bool:
         top = healing.candidates[0] if healing.candidates else None
@@ -270,22 +291,35 @@ class Session:
         xpath: str = found.evaluate(XPATH_OF)
         return xpath == top.fingerprint.xpath
 
-    def _apply_heal(self, key: str, healing: HealingResult, hit: tuple[int, Locator] | None) -> Locator:
+    def _apply_heal(
+        self, key: str, healing: HealingResult, hit: tuple[int, Locator] | None
+    ) -> Locator:
         if hit is not None:
             # A lower rung still worked and the engine agrees: keep the ladder, promote the rung.
             index, found = hit
             ladder = self._healed.get(key, self.registry.entries[key].ladder)
             top = healing.candidates[0].model_copy(update={"strategy": HealingStrategy.LADDER})
             healing = healing.model_copy(
-                update={"chosen": top, "new_ladder": tuple(dict.fromkeys((ladder[index], *healing.new_ladder)))}
+                update={
+                    "chosen": top,
+                    "new_ladder": tuple(dict.fromkeys((ladder[index], *healing.new_ladder))),
+                }
             )
         else:
             found = rung_locator(self.page, healing.new_ladder[0])
         self._healed[key] = healing.new_ladder
         self._step_healed = True
         self._rung_used = healing.new_ladder[0].describe()
-        snapshot = self.healer.snapshot(self.page, f"{key}-{len(self.heals)}") if self.healer else None
+        snapshot = (
+            self.healer.snapshot(self.page, f"{key}-{len(self.heals)}") if self.healer else None
+        )
         self.heals.append(
-            Heal(step=len(self.steps), key=key, page_url=self.page.url, result=healing, snapshot=snapshot)
+            Heal(
+                step=len(self.steps),
+                key=key,
+                page_url=self.page.url,
+                result=healing,
+                snapshot=snapshot,
+            )
         )
         return found

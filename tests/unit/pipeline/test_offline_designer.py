@@ -1,0 +1,144 @@
+"""The offline designer: cases derived only from what discovery observed."""
+
+import pytest
+
+from testforge.design.offline import OfflineDesigner
+from testforge.design.validate import plan_problems
+from testforge.domain.errors import ArtefactError
+from testforge.domain.plan import Action, Clause, Priority, Step, Tag, TestCase, TestPlan
+from tests.unit.pipeline.builders import shop
+
+
+@pytest.fixture(scope="module")
+def plan() -> TestPlan:
+    return OfflineDesigner().design(shop())
+
+
+def case(plan: TestPlan, words: str) -> TestCase:
+    matches = [c for c in plan.cases if words in c.title]
+    assert len(matches) == 1, [c.title for c in plan.cases]
+    return matches[0]
+
+
+def test_every_stateless_page_gets_a_smoke_test(plan: TestPlan) -> None:
+    smoke = {c.pages[0] for c in plan.cases if Tag.SMOKE in c.tags and c.title.endswith("loads")}
+    assert smoke == {"/", "/login", "/products/mug"}
+
+
+def test_the_home_page_and_critical_journeys_are_p0(plan: TestPlan) -> None:
+    p0 = {c.title for c in plan.cases if c.priority is Priority.P0}
+    assert "/ loads" in p0
+    assert "Add to cart → Checkout → Place order" in p0
+    assert "sign in with valid data succeeds" in p0
+
+
+def test_cases_are_numbered_in_priority_order(plan: TestPlan) -> None:
+    priorities = [c.priority.value for c in plan.cases]
+    assert priorities == sorted(priorities)
+    assert [c.id for c in plan.cases] == [f"TC-{n:03d}" for n in range(1, len(plan.cases) + 1)]
+
+
+def test_sign_in_uses_credential_placeholders_never_values(plan: TestPlan) -> None:
+    steps = case(plan, "sign in with valid data").steps
+    fills = {s.target: s.value for s in steps if s.action is Action.FILL}
+    assert fills == {"login.email": "$username", "login.password": "$password"}
+    assert Step(clause=Clause.THEN, action=Action.EXPECT_URL, value="/account") in steps
+
+
+def test_browser_blocked_submissions_assert_invalid_fields_and_no_navigation(
+    plan: TestPlan,
+) -> None:
+    steps = case(plan, "sign in with required fields empty").steps
+    assert [s.target for s in steps if s.action is Action.EXPECT_INVALID] == [
+        "login.email",
+        "login.password",
+    ]
+    assert steps[-1].action is Action.EXPECT_URL and steps[-1].value == "/login"
+
+
+def test_server_side_refusals_assert_the_message_seen_at_discovery(plan: TestPlan) -> None:
+    refused = case(plan, "wrong password")
+    assert refused.priority is Priority.P1
+    assert {Tag.NEGATIVE, Tag.FORM_VALIDATION} <= set(refused.tags)
+    assert (
+        Step(clause=Clause.THEN, action=Action.EXPECT_PAGE_TEXT, value="Invalid email or password.")
+        in refused.steps
+    )
+
+
+def test_a_journey_checks_every_amount_on_the_way_and_the_echoed_input(plan: TestPlan) -> None:
+    journey = case(plan, "Place order")
+    checks = [(s.action, s.target, s.value) for s in journey.steps if s.clause is Clause.THEN]
+    assert (Action.EXPECT_TEXT, "cart.total", "$16.00") in checks
+    assert (Action.EXPECT_URL, None, "/orders/[^/?#]+") in checks
+    assert (Action.EXPECT_PAGE_TEXT, None, "Ada Lovelace") in checks
+    # the total is checked right after the step that reached the cart, before checkout
+    actions = [s.action for s in journey.steps]
+    assert actions.index(Action.EXPECT_TEXT) < journey.steps.index(
+        next(s for s in journey.steps if s.target == "cart.checkout")
+    )
+
+
+def test_a_form_a_journey_covers_gets_no_separate_valid_case(plan: TestPlan) -> None:
+    assert not [c for c in plan.cases if c.title == "place order with valid data succeeds"]
+
+
+def test_protected_steps_start_by_signing_in(plan: TestPlan) -> None:
+    add = case(plan, "add to cart with valid data")
+    assert add.steps[0].action is Action.SIGN_IN and add.needs_auth
+
+
+def test_late_content_is_asserted_so_tests_wait_for_it(plan: TestPlan) -> None:
+    late = case(plan, "content loaded after the page")
+    assert (
+        Step(clause=Clause.THEN, action=Action.EXPECT_PAGE_TEXT, value="Today only: free shipping")
+        in late.steps
+    )
+
+
+def test_navigation_cases_follow_shared_links(plan: TestPlan) -> None:
+    nav = case(plan, "Products link")
+    assert Tag.NAVIGATION in nav.tags
+    assert [s.action for s in nav.steps][-2:] == [Action.EXPECT_URL, Action.EXPECT_TITLE]
+
+
+def test_plans_are_deterministic() -> None:
+    first, second = OfflineDesigner().design(shop()), OfflineDesigner().design(shop())
+    assert first == second
+
+
+def test_validation_rejects_steps_on_unknown_elements(plan: TestPlan) -> None:
+    broken = plan.model_copy(deep=True)
+    broken.cases[0].steps.append(
+        Step(clause=Clause.WHEN, action=Action.CLICK, target="nowhere.button")
+    )
+    problems = plan_problems(broken, shop())
+    case_ = broken.cases[0]
+    assert problems == [
+        f"{case_.id} ({case_.slug}) step {len(case_.steps)}: "
+        "click targets unknown element 'nowhere.button'"
+    ]
+
+
+def test_validation_refuses_cases_that_assert_nothing() -> None:
+    from testforge.design.validate import ensure_valid
+
+    plan = TestPlan(
+        base_url="http://shop.test/",
+        designer="test",
+        cases=[
+            TestCase(
+                id="TC-001",
+                slug="x",
+                title="x",
+                priority=Priority.P1,
+                tags=(Tag.SMOKE,),
+                given="g",
+                when="w",
+                then="t",
+                steps=[Step(clause=Clause.WHEN, action=Action.GOTO, value="/")],
+            )
+        ],
+    )
+    with pytest.raises(ArtefactError, match="asserts nothing"):
+        ensure_valid(plan, shop())
