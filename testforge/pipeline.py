@@ -4,19 +4,23 @@ Each stage writes its artefact as soon as it has it, so a failure later never lo
 done before it, and any stage can be re-run alone from the files.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from testforge.artefacts import APP_MODEL, PLAN, SUITE_DIR, write_model, write_suite
+from testforge.artefacts import APP_MODEL, PLAN, SUITE_DIR, read_suite, write_model, write_suite
 from testforge.design.port import TestDesigner
 from testforge.discovery.service import DiscoveryProgress, DiscoveryRequest, discover
 from testforge.domain.app_model import AppModel
 from testforge.domain.plan import TestPlan
 from testforge.domain.results import RunResult
 from testforge.execution.local import ExecutionRequest, ProgressCallback, execute
+from testforge.healing.policy import HealingPolicy, auto_applicable
+from testforge.healing.review import link_requests, requests_from_run, save_requests
+from testforge.knowledge.learn import SNAPSHOT_ENV, snapshot_for_workers
 from testforge.reporting.service import ReportPaths, write_reports
 from testforge.scriptgen.render import generate_suite
-from testforge.settings import BrowserSettings
+from testforge.settings import BrowserSettings, KnowledgeSettings
 
 
 @dataclass(frozen=True)
@@ -32,8 +36,13 @@ def generate(
     out: Path,
     browser: BrowserSettings,
     progress: DiscoveryProgress | None = None,
+    enrich: Callable[[AppModel], AppModel] | None = None,
 ) -> Generated:
     model = discover(request, browser, progress)
+    if enrich is not None:  # classification: purpose, business flow and risk of each page
+        if progress is not None:
+            progress.phase("classifying pages")
+        model = enrich(model)
     write_model(out / APP_MODEL, model)
     plan = designer.design(model)
     write_model(out / PLAN, plan)
@@ -47,6 +56,20 @@ def run_suite(
     out: Path,
     browser: BrowserSettings,
     progress: ProgressCallback | None = None,
+    summarise: Callable[[RunResult], str | None] | None = None,
+    policy: HealingPolicy | None = None,
 ) -> tuple[RunResult, ReportPaths]:
+    """Execute, record every distinct heal as a HealingRequest next to the suite, report."""
+    policy = policy or HealingPolicy()
+    out.mkdir(parents=True, exist_ok=True)
+    snapshot = snapshot_for_workers(KnowledgeSettings(), out / "knowledge-snapshot.json")
+    if snapshot is not None:
+        request = replace(request, extra_env={**request.extra_env, SNAPSHOT_ENV: str(snapshot)})
     result = execute(suite_dir, out, request, browser, progress)
+    suite = read_suite(suite_dir)
+    requests = requests_from_run(result, suite, lambda healed: auto_applicable(healed, policy))
+    save_requests(suite_dir, requests)
+    result = link_requests(result, suite)
+    if summarise is not None:  # report insights: a plain-language summary of the failures
+        result = result.model_copy(update={"insights": summarise(result)})
     return result, write_reports(result, out)

@@ -28,3 +28,21 @@ class BrowserSettings(BaseSettings):
     @property
     def args(self) -> list[str]:
         return [*CHROMIUM_FLAGS, *self.extra_args]
+
+
+def _data_home() -> Path:
+    import os
+
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+class KnowledgeSettings(BaseSettings):
+    """Where learned healing patterns live: a local Qdrant folder, or a Qdrant server."""
+
+    model_config = SettingsConfigDict(env_prefix="TESTFORGE_KNOWLEDGE_", extra="ignore")
+
+    path: Path = Field(default_factory=lambda: _data_home() / "testforge" / "knowledge")
+    url: str | None = None
+    api_key: str | None = Field(default=None, repr=False)
+    tenant: str = "local"
+    enabled: bool = True

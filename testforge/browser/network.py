@@ -7,7 +7,7 @@ run time of short steps; a short quiet window after the last response is enough.
 import weakref
 from typing import Any
 
-QUIET_S = 0.15
+QUIET_S = 0.1
 POLL_S = 0.02
 SETTLE_CAP_S = 5.0
 

@@ -1,6 +1,8 @@
 """`testforge heal`: review, approve, reject and apply the heals recorded against a suite."""
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,9 +13,25 @@ from testforge.artefacts import SUITE_DIR
 from testforge.cli import console
 from testforge.cli.app import app, handles_errors
 from testforge.domain.healing import HealingDecision, HealingRequest
-from testforge.healing.review import apply_approved, decide, find_request, load_requests
+from testforge.healing.review import Learner, apply_approved, decide, find_request, load_requests
+from testforge.knowledge.learn import learn, open_store
+from testforge.settings import KnowledgeSettings
 
 DEFAULT_SUITE = Path("testforge-out") / SUITE_DIR
+
+
+@contextmanager
+def knowledge_learner() -> Iterator[Learner | None]:
+    """Decided heals teach the knowledge base (off with TESTFORGE_KNOWLEDGE_ENABLED=0)."""
+    settings = KnowledgeSettings()
+    store = open_store(settings)
+    if store is None:
+        yield None
+        return
+    try:
+        yield lambda request, approved: learn(store, request, settings.tenant, approved=approved)
+    finally:
+        store.close()
 
 
 def _table(requests: list[HealingRequest]) -> Table:
@@ -23,7 +41,9 @@ def _table(requests: list[HealingRequest]) -> Table:
     for r in requests:
         chosen = r.result.chosen
         table.add_row(
-            r.id, r.key, r.decision.value,
+            r.id,
+            r.key,
+            r.decision.value,
             chosen.strategy.value if chosen else "-",
             f"{chosen.confidence:.2f}" if chosen else "-",
             str(len(r.tests)),
@@ -38,7 +58,8 @@ def _show(request: HealingRequest) -> None:
         fp = candidate.fingerprint
         console.out.print(
             f"{n}. <{fp.tag}> {fp.text or fp.accessible_name or fp.id or ''} "
-            f"score={candidate.score:.3f} confidence={candidate.confidence:.2f} ({candidate.strategy.value})"
+            f"score={candidate.score:.3f} confidence={candidate.confidence:.2f} "
+            f"({candidate.strategy.value})"
         )
 
 
@@ -47,21 +68,27 @@ def _show(request: HealingRequest) -> None:
 def heal(
     suite: Annotated[Path, typer.Option(help="Suite folder whose heals to review")] = DEFAULT_SUITE,
     show: Annotated[str | None, typer.Option(help="Show one request in full")] = None,
-    approve: Annotated[list[str] | None, typer.Option(help="Approve a request (repeatable)")] = None,
+    approve: Annotated[
+        list[str] | None, typer.Option(help="Approve a request (repeatable)")
+    ] = None,
     reject: Annotated[list[str] | None, typer.Option(help="Reject a request (repeatable)")] = None,
-    apply: Annotated[bool, typer.Option("--apply", help="Apply every approved heal to the suite")] = False,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Apply every approved heal to the suite")
+    ] = False,
 ) -> None:
-    """List heals recorded by runs; approve, reject or apply them (approved heals change the suite)."""
+    """List the heals runs recorded; approve, reject, or apply them to the suite."""
     who = getpass.getuser()
-    for rid in approve or []:
-        console.out.print(f"approved {decide(suite, rid, approve=True, by=who).id}")
-    for rid in reject or []:
-        console.out.print(f"rejected {decide(suite, rid, approve=False, by=who).id}")
+    with knowledge_learner() as learner:
+        for rid in approve or []:
+            console.out.print(f"approved {decide(suite, rid, approve=True, by=who).id}")
+        for rid in reject or []:
+            rejected = decide(suite, rid, approve=False, by=who, learner=learner)
+            console.out.print(f"rejected {rejected.id}")
+        applied = apply_approved(suite, learner) if apply else []
     if show:
         _show(find_request(suite, show))
         return
     if apply:
-        applied = apply_approved(suite)
         console.out.print(f"applied {len(applied)} heal(s) to {suite / 'locators.json'}")
         for request in applied:
             console.out.print(f"  {request.key} → {request.result.new_ladder[0].describe()}")

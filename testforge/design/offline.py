@@ -80,16 +80,13 @@ class OfflineDesigner:
 
     def design(self, model: AppModel) -> TestPlan:
         ctx = _Context(model)
-        covered_by_flow = {
-            f.form for f in model.flows if f.kind in {FlowKind.PURCHASE, FlowKind.MULTI_STEP}
-        }
         drafts: list[_Draft] = []
         for page in model.pages:
             if page.state is None:
                 drafts.extend(_page_cases(ctx, page))
         drafts.extend(_navigation_cases(ctx))
         for form in model.forms:
-            drafts.extend(_form_cases(ctx, form, skip_valid=form.key in covered_by_flow))
+            drafts.extend(_form_cases(ctx, form))
         for flow in model.flows:
             drafts.extend(_flow_cases(ctx, flow))
         plan = TestPlan(base_url=model.base_url, designer=self.name, cases=_number(drafts))
@@ -330,15 +327,13 @@ def _messages(probe: FormProbe, form_page: str, echoed: list[str]) -> list[str]:
     return (wanted or (texts if stayed else []))[:MAX_MESSAGES]
 
 
-def _form_cases(ctx: _Context, form: Form, *, skip_valid: bool) -> list[_Draft]:
+def _form_cases(ctx: _Context, form: Form) -> list[_Draft]:
     drafts: list[_Draft] = []
     setup, signed_in = _setup_steps(ctx, form)
     who = "a signed-in user" if signed_in else "a visitor"
     where = f"the {form.key.split('.', 1)[0]} form on {form.page}"
     name = ctx.form_title(form)
     for probe in form.probes:
-        if probe.kind is ProbeKind.VALID and skip_valid:
-            continue
         checks, said = _outcome_checks(ctx, form, probe)
         if not checks:
             continue

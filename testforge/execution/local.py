@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -26,6 +27,13 @@ HARD_TIMEOUT_MARGIN_S = 30
 POLL_S = 0.2
 
 ProgressCallback = Callable[[int, int], None]
+TracePolicy = Literal["off", "on-first-retry", "retain-on-failure", "on"]
+
+
+def _trace_for(policy: TracePolicy, attempt: int) -> str:
+    if policy == "on-first-retry":
+        return "retain-on-failure" if attempt > 1 else "off"
+    return policy
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,9 @@ class ExecutionRequest:
     test_timeout_s: float = 60.0
     action_timeout_s: float = 5.0
     heal: bool = True
-    trace: str = "retain-on-failure"
+    # Playwright's own default: record traces only when re-running a failure (recording every
+    # attempt costs about a third of the run time).
+    trace: TracePolicy = "on-first-retry"
     select: str | None = None
     nodeids: tuple[str, ...] = ()
     credentials: Credentials | None = None
@@ -63,7 +73,7 @@ def _env(
         "TESTFORGE_TEST_TIMEOUT_S": str(request.test_timeout_s),
         "TESTFORGE_ACTION_TIMEOUT_S": str(request.action_timeout_s),
         "TESTFORGE_HEAL": "1" if request.heal else "0",
-        "TESTFORGE_TRACE": request.trace,
+        "TESTFORGE_TRACE": _trace_for(request.trace, attempt),
         "TESTFORGE_CHROMIUM": str(browser.chromium),
         "PYTHONDONTWRITEBYTECODE": "1",
         **request.extra_env,
@@ -152,6 +162,8 @@ def execute(
     progress: ProgressCallback | None = None,
 ) -> RunResult:
     suite = read_suite(suite_dir)  # fails early, clearly, on a broken suite
+    # pytest runs inside the suite folder: every path handed to it must be absolute
+    suite_dir, out = suite_dir.resolve(), out.resolve()
     started = datetime.now(UTC)
     selected = collect(suite_dir, request, out)
     final: dict[str, TestResult] = {}

@@ -19,6 +19,8 @@ from testforge.domain.suite import LocatorRegistry, Provenance, ProvenanceSource
 
 REQUESTS_DIR = "healing"
 AutoApprove = Callable[[HealingResult], bool]
+# Counts a decided heal in the knowledge base; returns the pattern id it was filed under.
+Learner = Callable[[HealingRequest, bool], str | None]
 
 
 def request_id(suite_hash: str, heal: Heal) -> str:
@@ -29,7 +31,9 @@ def request_id(suite_hash: str, heal: Heal) -> str:
     return f"heal-{digest[:12]}"
 
 
-def requests_from_run(result: RunResult, suite: Suite, auto_approve: AutoApprove) -> list[HealingRequest]:
+def requests_from_run(
+    result: RunResult, suite: Suite, auto_approve: AutoApprove
+) -> list[HealingRequest]:
     """One request per distinct heal in the run, decided by the policy."""
     found: dict[str, HealingRequest] = {}
     now = datetime.now(UTC)
@@ -45,11 +49,18 @@ def requests_from_run(result: RunResult, suite: Suite, auto_approve: AutoApprove
             entry = suite.registry[heal.key]
             approved = auto_approve(heal.result)
             found[rid] = HealingRequest(
-                id=rid, created_at=now, suite_hash=suite.plan_hash, key=heal.key,
-                tests=[test.nodeid], page_url=heal.page_url, broken_ladder=entry.ladder,
-                fingerprint=entry.fingerprint, result=heal.result,
+                id=rid,
+                created_at=now,
+                suite_hash=suite.plan_hash,
+                key=heal.key,
+                tests=[test.nodeid],
+                page_url=heal.page_url,
+                broken_ladder=entry.ladder,
+                fingerprint=entry.fingerprint,
+                result=heal.result,
                 decision=HealingDecision.APPROVED if approved else HealingDecision.NEEDS_APPROVAL,
-                decided_at=now if approved else None, decided_by="policy" if approved else None,
+                decided_at=now if approved else None,
+                decided_by="policy" if approved else None,
                 snapshot=heal.snapshot,
             )
     return list(found.values())
@@ -59,7 +70,12 @@ def link_requests(result: RunResult, suite: Suite) -> RunResult:
     """The run with each heal naming its request, so reports can point at it."""
     tests = [
         test.model_copy(
-            update={"heals": [h.model_copy(update={"request": request_id(suite.plan_hash, h)}) for h in test.heals]}
+            update={
+                "heals": [
+                    h.model_copy(update={"request": request_id(suite.plan_hash, h)})
+                    for h in test.heals
+                ]
+            }
         )
         for test in result.tests
     ]
@@ -82,11 +98,13 @@ def save_requests(suite_dir: Path, requests: Iterable[HealingRequest]) -> list[H
     saved = []
     for request in requests:
         old = existing.get(request.id)
-        if old is not None:
-            merged = sorted({*old.tests, *request.tests})
-            request = old.model_copy(update={"tests": merged})
-        write_model(suite_dir / REQUESTS_DIR / f"{request.id}.json", request)
-        saved.append(request)
+        kept = (
+            request
+            if old is None
+            else old.model_copy(update={"tests": sorted({*old.tests, *request.tests})})
+        )
+        write_model(suite_dir / REQUESTS_DIR / f"{kept.id}.json", kept)
+        saved.append(kept)
     return saved
 
 
@@ -102,7 +120,9 @@ def find_request(suite_dir: Path, rid: str) -> HealingRequest:
     return matches[0]
 
 
-def decide(suite_dir: Path, rid: str, *, approve: bool, by: str) -> HealingRequest:
+def decide(
+    suite_dir: Path, rid: str, *, approve: bool, by: str, learner: Learner | None = None
+) -> HealingRequest:
     request = find_request(suite_dir, rid)
     if request.decision is HealingDecision.APPLIED:
         raise ArtefactError(
@@ -116,6 +136,8 @@ def decide(suite_dir: Path, rid: str, *, approve: bool, by: str) -> HealingReque
             "decided_by": by,
         }
     )
+    if learner is not None and not approve:  # approvals are learned when applied
+        decided = decided.model_copy(update={"pattern_id": learner(decided, False)})
     write_model(suite_dir / REQUESTS_DIR / f"{request.id}.json", decided)
     return decided
 
@@ -136,26 +158,36 @@ def apply_request(registry: LocatorRegistry, request: HealingRequest) -> Locator
     history = [
         *entry.history,
         Provenance(
-            source=ProvenanceSource.HEALING, at=datetime.now(UTC), healing_request=request.id,
+            source=ProvenanceSource.HEALING,
+            at=datetime.now(UTC),
+            healing_request=request.id,
             detail=(
                 f"healed by {chosen.strategy.value} (confidence {chosen.confidence:.2f}) on "
                 f"{request.page_url}; decided by {request.decided_by or 'policy'}"
             ),
         ),
     ]
-    healed = entry.model_copy(update={"ladder": ladder, "fingerprint": chosen.fingerprint, "history": history})
+    healed = entry.model_copy(
+        update={"ladder": ladder, "fingerprint": chosen.fingerprint, "history": history}
+    )
     return registry.model_copy(update={"entries": {**registry.entries, request.key: healed}})
 
 
-def apply_approved(suite_dir: Path) -> list[HealingRequest]:
-    """Apply every approved request to the suite's registry; returns what was applied."""
+def apply_approved(suite_dir: Path, learner: Learner | None = None) -> list[HealingRequest]:
+    """Apply every approved request to the suite's registry (and learn from it)."""
     registry = read_model(suite_dir / REGISTRY, LocatorRegistry)
     applied = []
     for request in load_requests(suite_dir):
         if request.decision is not HealingDecision.APPROVED:
             continue
         registry = apply_request(registry, request)
-        done = request.model_copy(update={"decision": HealingDecision.APPLIED, "decided_at": datetime.now(UTC)})
+        done = request.model_copy(
+            update={
+                "decision": HealingDecision.APPLIED,
+                "decided_at": datetime.now(UTC),
+                "pattern_id": learner(request, True) if learner else request.pattern_id,
+            }
+        )
         applied.append(done)
     write_model(suite_dir / REGISTRY, registry)
     for request in applied:

@@ -7,6 +7,7 @@ for the executor. Run standalone with `pytest --base-url URL` inside a suite dir
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -21,6 +22,9 @@ from testforge.domain.app_model import AuthConfig
 from testforge.domain.results import Failure, FailureKind, TestResult, TestStatus
 from testforge.domain.suite import LocatorRegistry
 from testforge.healing.engine import HealingEngine
+from testforge.knowledge.hints import KnowledgeHints
+from testforge.knowledge.learn import SNAPSHOT_ENV
+from testforge.knowledge.store import PatternStore
 from testforge.runtime.config import RuntimeConfig
 from testforge.runtime.errors import ElementNotFoundError, classify
 from testforge.runtime.healer import PageHealer
@@ -109,9 +113,19 @@ def tf_browser(tf_playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+@pytest.fixture(scope="session")
+def tf_engine() -> HealingEngine:
+    """The healing engine, informed by the learned patterns the executor exported for us."""
+    snapshot = os.environ.get(SNAPSHOT_ENV)
+    if snapshot and Path(snapshot).is_file():
+        return HealingEngine(hints=KnowledgeHints(PatternStore.from_snapshot(Path(snapshot))))
+    return HealingEngine()
+
+
 @pytest.fixture
 def tf(
     request: pytest.FixtureRequest,
+    tf_engine: HealingEngine,
     tf_browser: Browser,
     tf_config: RuntimeConfig,
     tf_registry: LocatorRegistry,
@@ -124,7 +138,7 @@ def tf(
         context.tracing.start(screenshots=True, snapshots=True)
     page = context.new_page()
     folder = _artifact_folder(tf_config, item.nodeid)
-    healer = PageHealer(HealingEngine(), folder / "heals" if folder else None)
+    healer = PageHealer(tf_engine, folder / "heals" if folder else None)
     session = Session(page, tf_registry, tf_config, auth=tf_auth, healer=healer)
     item.stash[_session] = session
     try:

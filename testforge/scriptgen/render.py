@@ -25,7 +25,7 @@ pytest_plugins = ["testforge.runtime.plugin"]
 '''
 PYTEST_INI = """[pytest]
 testpaths = tests
-addopts = -p no:cacheprovider
+addopts = -p no:cacheprovider -p no:asyncio
 """
 _METHODS = {
     Action.GOTO: "goto",

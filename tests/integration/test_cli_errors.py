@@ -42,13 +42,17 @@ def test_a_non_html_response_is_refused(demo_v1: str, tmp_path: Path) -> None:
 
 
 def test_half_given_credentials_are_refused_before_anything_runs(tmp_path: Path) -> None:
-    code, output = invoke("discover", "http://127.0.0.1:1/", "--username", "x", "--out", str(tmp_path))
+    code, output = invoke(
+        "discover", "http://127.0.0.1:1/", "--username", "x", "--out", str(tmp_path)
+    )
     assert code == 2
     assert "both a username and a password" in output
 
 
 def test_an_invalid_include_pattern_names_the_pattern(tmp_path: Path) -> None:
-    code, output = invoke("discover", "http://127.0.0.1:1/", "--include", "([", "--out", str(tmp_path))
+    code, output = invoke(
+        "discover", "http://127.0.0.1:1/", "--include", "([", "--out", str(tmp_path)
+    )
     assert code == 2 and "'([' is not a valid regex" in output
 
 
@@ -61,7 +65,9 @@ def test_a_malformed_artefact_names_the_file_and_the_command_that_makes_it(tmp_p
 
 
 def test_a_missing_browser_says_how_to_install_one(demo_v1: str, tmp_path: Path) -> None:
-    code, output = invoke("--chromium", "/nonexistent/chromium", "discover", demo_v1, "--out", str(tmp_path))
+    code, output = invoke(
+        "--chromium", "/nonexistent/chromium", "discover", demo_v1, "--out", str(tmp_path)
+    )
     assert code == 2
     assert "Chromium not found" in output and "apt-get install" in output
 
@@ -69,8 +75,14 @@ def test_a_missing_browser_says_how_to_install_one(demo_v1: str, tmp_path: Path)
 @pytest.mark.browser
 def test_failed_sign_in_quotes_the_page(demo_v1: str, tmp_path: Path) -> None:
     code, output = invoke(
-        "discover", demo_v1, "--username", DEMO_USER, "--password", "not-the-password",
-        "--out", str(tmp_path),
+        "discover",
+        demo_v1,
+        "--username",
+        DEMO_USER,
+        "--password",
+        "not-the-password",
+        "--out",
+        str(tmp_path),
     )
     assert code == 2
     assert "failed" in output and "Invalid email or password." in output

@@ -1,0 +1,1 @@
+"""Knowledge: patterns learned from decided heals, kept in Qdrant, fed back into healing."""
