@@ -1,1 +1,1 @@
-"""Self-healing: deterministic relocation of lost elements, pure code shared by runtime and bench."""
+"""Self-healing: deterministic relocation of lost elements, shared by the runtime and the bench."""

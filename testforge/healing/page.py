@@ -1,17 +1,21 @@
 """CandidatePage: the elements of one page, preprocessed once so every heal on it is cheap.
 
 Holds per-element derived forms (tokens, XPath steps, URL keys) and per-page statistics: how many
-elements share each value or token. Rarity on the page is what turns a match into evidence: a
-unique id is decisive, a class worn by fifty elements is not.
+elements share each token. Rarity on the page is what turns a match into evidence: a unique id
+token is decisive, a class worn by fifty elements is not.
 """
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from testforge.domain.fingerprint import BoundingBox, ElementFingerprint
 from testforge.healing import similarity as sim
+
+# Attributes that name an element to a person besides its text (the inputs of the accessible
+# name); a redesign often moves a name between them, so they are compared across sources too.
+DESCRIPTIVE = ("accessible_name", "aria_label", "label", "title", "alt", "placeholder")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,32 +24,25 @@ class ElementView:
 
     fingerprint: ElementFingerprint
     tag: str
-    group: str
-    test_id: str | None
-    id: str | None
-    id_tokens: frozenset[str]
-    name: str | None
-    name_tokens: frozenset[str]
+    family: str
+    identity: tuple[tuple[str, str], ...]
+    identity_tokens: frozenset[str]
     classes: frozenset[str]
-    type: str | None
     text: str | None
     text_words: frozenset[str]
     text_bigrams: frozenset[str]
-    accessible_name: str | None
-    aria_label: str | None
-    label: str | None
-    placeholder: str | None
-    title: str | None
-    value: str | None
-    alt: str | None
+    descriptive: tuple[tuple[str, str], ...]
+    names: frozenset[str]
     href: str | None
     href_tokens: frozenset[str]
     identifiers: frozenset[str]
     xpath: tuple[str, ...]
+    xpath_loose: tuple[str, ...]
     id_xpath: tuple[str, ...]
+    id_xpath_loose: tuple[str, ...]
+    region: frozenset[str]
     neighbor_words: frozenset[str]
     box: BoundingBox | None
-    form: str | None
 
 
 def _norm(value: str | None) -> str | None:
@@ -56,123 +53,111 @@ def _norm(value: str | None) -> str | None:
 
 def view_of(fp: ElementFingerprint) -> ElementView:
     """Precompute every derived form the comparators need."""
-    id_tokens = frozenset(sim.identifier_tokens(fp.id or ""))
-    name_tokens = frozenset(sim.identifier_tokens(fp.name or ""))
-    test_id_tokens = frozenset(sim.identifier_tokens(fp.test_id or ""))
+    identity = tuple(
+        (prop, value.strip())
+        for prop, value in (("test_id", fp.test_id), ("id", fp.id), ("name", fp.name))
+        if value and value.strip()
+    )
+    identity_tokens = frozenset(t for _, value in identity for t in sim.identifier_tokens(value))
     class_tokens = frozenset(t for c in fp.classes for t in sim.identifier_tokens(c))
     href_tokens = frozenset(sim.url_tokens(fp.href)) if fp.href else frozenset()
-    human = " ".join(
-        v
-        for v in (fp.text, fp.accessible_name, fp.aria_label, fp.label, fp.placeholder, fp.title)
-        if v
+    family = sim.tag_family(fp.tag.lower(), fp.type)
+    descriptive = tuple(
+        (prop, norm) for prop in DESCRIPTIVE if (norm := _norm(getattr(fp, prop))) is not None
     )
+    if family == "clickable" and fp.tag.lower() == "input" and (value := _norm(fp.value)):
+        # The value of a submit input is its caption; elsewhere `value` is data, not a name.
+        descriptive += (("value", value),)
+    text = fp.text or fp.accessible_name
+    names = frozenset(n for n in (_norm(text), *(v for _, v in descriptive)) if n)
+    human = " ".join(v for v in (text, *(value for _, value in descriptive)) if v)
+    # One bag of every token a developer or a user would recognise the element by: lets
+    # `id="menu"` meet the text "Open menu", or `type=submit` meet a `search-submit` class.
     identifiers = (
-        id_tokens
-        | name_tokens
-        | test_id_tokens
+        identity_tokens
         | class_tokens
         | href_tokens
-        | frozenset(sim.identifier_tokens(" ".join(v for v in (fp.alt, fp.value) if v)))
+        | frozenset(sim.identifier_tokens(fp.type or ""))
         | frozenset(sim.words(human))
     )
-    text = fp.text or fp.accessible_name
-    neighbours = frozenset(w for t in fp.neighbor_texts for w in sim.words(t))
+    xpath = sim.xpath_steps(fp.xpath) if fp.xpath else ()
+    id_xpath = sim.xpath_steps(fp.id_xpath) if fp.id_xpath else ()
+    neighbours = [*fp.neighbor_texts, fp.label or ""]
+    region = sim.landmarks(xpath, id_xpath)
+    if fp.form:
+        region |= {f"form:{sim.normalize_text(fp.form)}"}
     return ElementView(
         fingerprint=fp,
         tag=fp.tag.lower(),
-        group=sim.tag_group(fp.tag.lower(), fp.type),
-        test_id=_norm(fp.test_id),
-        id=fp.id.strip() if fp.id else None,
-        id_tokens=id_tokens,
-        name=fp.name.strip() if fp.name else None,
-        name_tokens=name_tokens,
+        family=family,
+        identity=identity,
+        identity_tokens=identity_tokens,
         classes=frozenset(fp.classes),
-        type=_norm(fp.type),
         text=_norm(text),
         text_words=frozenset(sim.words(text or "")),
         text_bigrams=sim.char_bigrams(text or ""),
-        accessible_name=_norm(fp.accessible_name),
-        aria_label=_norm(fp.aria_label),
-        label=_norm(fp.label),
-        placeholder=_norm(fp.placeholder),
-        title=_norm(fp.title),
-        value=_norm(fp.value),
-        alt=_norm(fp.alt),
+        descriptive=descriptive,
+        names=names,
         href=sim.url_key(fp.href) if fp.href else None,
         href_tokens=href_tokens,
         identifiers=identifiers,
-        xpath=sim.xpath_steps(fp.xpath) if fp.xpath else (),
-        id_xpath=sim.xpath_steps(fp.id_xpath) if fp.id_xpath else (),
-        neighbor_words=neighbours,
+        xpath=xpath,
+        xpath_loose=sim.loose_steps(xpath, family),
+        id_xpath=id_xpath,
+        id_xpath_loose=sim.loose_steps(id_xpath, family),
+        region=region,
+        neighbor_words=frozenset(w for t in neighbours for w in sim.words(t)),
         box=fp.box,
-        form=_norm(fp.form),
     )
 
 
-def _idf(counts: Counter[str], size: int) -> dict[str, float]:
-    # Smoothed inverse document frequency; a token on every element still weighs a little.
-    return {token: math.log((size + 1) / (df + 0.5)) for token, df in counts.items()}
-
-
-def _document_frequency(sets: Iterable[frozenset[str]]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for tokens in sets:
-        counts.update(tokens)
-    return counts
-
-
-def _index(sets: Sequence[frozenset[str]]) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, tokens in enumerate(sets):
-        for token in tokens:
-            index[token].append(i)
-    return dict(index)
-
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TokenField:
-    """One token-set property over the page: IDF weights, an inverted index and per-element mass."""
+    """One token-set property over the page: IDF weights and an inverted index."""
 
     idf: dict[str, float]
-    index: dict[str, list[int]]
-    mass: list[float]
+    index: dict[str, tuple[int, ...]]
     unseen_idf: float
 
     @classmethod
     def build(cls, sets: Sequence[frozenset[str]]) -> "TokenField":
+        counts: Counter[str] = Counter()
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, tokens in enumerate(sets):
+            counts.update(tokens)
+            for token in tokens:
+                index[token].append(i)
         size = len(sets)
-        idf = _idf(_document_frequency(sets), size)
-        unseen = math.log((size + 1) / 0.5)
-        mass = [sum(idf[t] for t in tokens) for tokens in sets]
-        return cls(idf=idf, index=_index(sets), mass=mass, unseen_idf=unseen)
+        # Smoothed IDF: a token on every element still weighs a little; an unseen one the most.
+        idf = {token: math.log((size + 1) / (df + 0.5)) for token, df in counts.items()}
+        return cls(
+            idf=idf,
+            index={token: tuple(ids) for token, ids in index.items()},
+            unseen_idf=math.log((size + 1) / 0.5),
+        )
 
-    def weight(self, token: str) -> float:
-        return self.idf.get(token, self.unseen_idf)
+    def recall(self, tokens: frozenset[str]) -> dict[int, float]:
+        """Share of the rarity-weighted mass of `tokens` that each element also carries.
 
-    def overlap(self, tokens: frozenset[str]) -> dict[int, float]:
-        """Weighted Dice of `tokens` against every element sharing at least one of them."""
+        One-sided on purpose: extra tokens on the candidate (often build hashes) cost nothing,
+        while the target's own rare tokens dominate.
+        """
         if not tokens:
             return {}
         shared: dict[int, float] = defaultdict(float)
+        own = 0.0
         for token in tokens:
             weight = self.idf.get(token)
             if weight is None:
+                own += self.unseen_idf
                 continue
+            own += weight
             for i in self.index[token]:
                 shared[i] += weight
-        own = sum(self.weight(t) for t in tokens)
-        return {i: 2.0 * w / (own + self.mass[i]) for i, w in shared.items()}
+        return {i: w / own for i, w in shared.items()}
 
 
-def _value_index(values: Sequence[str | None]) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, value in enumerate(values):
-        if value is not None:
-            index[value].append(i)
-    return dict(index)
-
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class CandidatePage:
     """Candidates of one page plus the statistics every heal on that page shares.
 
@@ -187,21 +172,31 @@ class CandidatePage:
     neighbor_words: TokenField
     identifiers: TokenField
     href_tokens: TokenField
-    id_tokens: TokenField
-    exact: dict[str, dict[str, list[int]]] = field(default_factory=dict)
-    has_box: bool = False
+    identity_tokens: TokenField
+    by_text: dict[str, tuple[int, ...]]
+    by_name: dict[str, tuple[int, ...]]
+    by_href: dict[str, tuple[int, ...]]
+    by_identity: dict[tuple[str, str], tuple[int, ...]]
+    with_text: tuple[int, ...]
+    with_descriptive: tuple[int, ...]
+    with_box: tuple[int, ...]
 
     @classmethod
     def of(cls, fingerprints: Sequence[ElementFingerprint]) -> "CandidatePage":
         views = tuple(view_of(fp) for fp in fingerprints)
-        exact = {
-            "test_id": _value_index([v.test_id for v in views]),
-            "id": _value_index([v.id for v in views]),
-            "name": _value_index([v.name for v in views]),
-            "href": _value_index([v.href for v in views]),
-            "text": _value_index([v.text for v in views]),
-            "type": _value_index([v.type for v in views]),
-        }
+        by_text: dict[str, list[int]] = defaultdict(list)
+        by_name: dict[str, list[int]] = defaultdict(list)
+        by_href: dict[str, list[int]] = defaultdict(list)
+        by_identity: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, view in enumerate(views):
+            if view.text is not None:
+                by_text[view.text].append(i)
+            for name in view.names:
+                by_name[name].append(i)
+            if view.href is not None:
+                by_href[view.href].append(i)
+            for pair in view.identity:
+                by_identity[pair].append(i)
         return cls(
             fingerprints=tuple(fingerprints),
             views=views,
@@ -210,9 +205,14 @@ class CandidatePage:
             neighbor_words=TokenField.build([v.neighbor_words for v in views]),
             identifiers=TokenField.build([v.identifiers for v in views]),
             href_tokens=TokenField.build([v.href_tokens for v in views]),
-            id_tokens=TokenField.build([v.id_tokens | v.name_tokens for v in views]),
-            exact=exact,
-            has_box=any(v.box is not None for v in views),
+            identity_tokens=TokenField.build([v.identity_tokens for v in views]),
+            by_text={k: tuple(v) for k, v in by_text.items()},
+            by_name={k: tuple(v) for k, v in by_name.items()},
+            by_href={k: tuple(v) for k, v in by_href.items()},
+            by_identity={k: tuple(v) for k, v in by_identity.items()},
+            with_text=tuple(i for i, v in enumerate(views) if v.text is not None),
+            with_descriptive=tuple(i for i, v in enumerate(views) if v.descriptive),
+            with_box=tuple(i for i, v in enumerate(views) if v.box is not None),
         )
 
     def __len__(self) -> int:

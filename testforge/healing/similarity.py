@@ -8,7 +8,6 @@ XPath steps) is a separate function whose result the candidate page caches.
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from testforge.domain.fingerprint import BoundingBox
@@ -19,15 +18,17 @@ _ALPHA_OR_DIGITS = re.compile(r"\d+|[^\W\d_]+")
 _XPATH_STEP_INDEX = re.compile(r"\[\d+\]$")
 _XPATH_ID_ANCHOR = re.compile(r"""^(?:id\(["']([^"']+)["']\)|//\*\[@id=["']([^"']+)["']\])""")
 
-# Interactive tags that users click; a change between them is a restyling, not a new element.
+# Tag families: a change inside a family is a restyling ("button" became "a"), not a new element.
 _CLICKABLE = frozenset({"a", "button", "summary", "area"})
 _CLICKABLE_INPUT_TYPES = frozenset({"submit", "button", "reset", "image"})
-_TEXT_CONTAINERS = frozenset(
-    {"span", "div", "p", "li", "td", "th", "label", "strong", "em", "b", "i", "small", "font"}
-    | {"h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "section", "article", "header", "footer"}
+_TEXT = frozenset(
+    {"p", "li", "td", "th", "label", "strong", "em", "b", "small", "font", "dt", "dd"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer"}
 )
 _GRAPHICS = frozenset({"svg", "img", "picture", "path", "use", "canvas", "i"})
 _FIELDS = frozenset({"input", "textarea", "select", "option"})
+# Generic wrappers can be styled into anything, so they half-match every family.
+_GENERIC = frozenset({"div", "span"})
 
 
 def normalize_text(text: str) -> str:
@@ -37,7 +38,9 @@ def normalize_text(text: str) -> str:
 
 def _stem(token: str) -> str:
     # A plural `s` is the commonest rewording in labels and ids ("notifications" -> "notification").
-    return token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
+    return (
+        token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
+    )
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -81,33 +84,6 @@ def dice(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
     return 2.0 * len(a & b) / (len(a) + len(b))
 
 
-def weighted_jaccard(
-    a: Iterable[str], b: Iterable[str], weight: Mapping[str, float], default: float = 1.0
-) -> float:
-    """Jaccard where each token counts its weight (e.g. rarity on the page) instead of 1."""
-    set_a, set_b = set(a), set(b)
-    union = set_a | set_b
-    if not union:
-        return 0.0
-    total = sum(weight.get(t, default) for t in union)
-    if total <= 0.0:
-        return 0.0
-    return sum(weight.get(t, default) for t in set_a & set_b) / total
-
-
-def weighted_overlap(
-    a: Iterable[str], b: Iterable[str], weight: Mapping[str, float], default: float = 1.0
-) -> float:
-    """Weighted Dice: shared weight over the mean of both sides' weight."""
-    set_a, set_b = set(a), set(b)
-    if not set_a or not set_b:
-        return 0.0
-    total = sum(weight.get(t, default) for t in set_a) + sum(weight.get(t, default) for t in set_b)
-    if total <= 0.0:
-        return 0.0
-    return 2.0 * sum(weight.get(t, default) for t in set_a & set_b) / total
-
-
 def url_tokens(url: str) -> tuple[str, ...]:
     """Host-less tokens of a URL: path segments and query keys/values, split as identifiers.
 
@@ -145,8 +121,39 @@ def xpath_steps(xpath: str) -> tuple[str, ...]:
     return head + tuple(step.lower() for step in xpath.split("/") if step)
 
 
-def _strip_index(step: str) -> str:
-    return _XPATH_STEP_INDEX.sub("", step)
+def strip_indices(steps: tuple[str, ...]) -> tuple[str, ...]:
+    """XPath steps without sibling positions: the shape of the path, not the exact slot."""
+    return tuple(_XPATH_STEP_INDEX.sub("", step) for step in steps)
+
+
+def loose_steps(steps: tuple[str, ...], family: str) -> tuple[str, ...]:
+    """Index-free steps plus a final pseudo-step naming the element's tag family.
+
+    This is where tag compatibility enters structural comparison: a `button` that became an `a`
+    in the same place still shares its loose tail, an `svg` does not.
+    """
+    if not steps:
+        return ()
+    return (*strip_indices(steps), f"@{family}")
+
+
+# Containers whose presence on the path says which region of the page an element lives in.
+LANDMARKS = frozenset(
+    {"header", "footer", "nav", "navigation", "main", "aside", "sidebar", "form", "search"}
+    | {"menu", "table", "article", "dialog", "modal", "banner", "section", "toolbar"}
+)
+
+
+def landmarks(*paths: tuple[str, ...]) -> frozenset[str]:
+    """Landmark containers on the path, from tag names and from the tokens of an id anchor."""
+    found: set[str] = set()
+    for steps in paths:
+        for step in strip_indices(steps):
+            if step.startswith("#"):
+                found.update(t for t in identifier_tokens(step[1:]) if t in LANDMARKS)
+            elif step in LANDMARKS:
+                found.add(step)
+    return frozenset(found)
 
 
 def _prefix_suffix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
@@ -160,18 +167,26 @@ def _prefix_suffix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return prefix + suffix
 
 
-def xpath_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+def xpath_similarity(
+    a: tuple[str, ...],
+    b: tuple[str, ...],
+    a_loose: tuple[str, ...] | None = None,
+    b_loose: tuple[str, ...] | None = None,
+) -> float:
     """Shared leading (same region) and trailing (same local structure) steps over the longer path.
 
-    Half the credit comes from exact steps, half from steps without their sibling index, so an
-    element shifted by an inserted sibling still looks close. Linear time, unlike edit distance.
+    Half the credit comes from exact steps, half from the loose form (`loose_steps`: no sibling
+    indices, tag family appended), so an element shifted by an inserted sibling or restyled from
+    `button` to `a` still looks close. Linear time, unlike edit distance. Without precomputed
+    `*_loose` forms only the sibling indices are dropped.
     """
     if not a or not b:
         return 0.0
-    longest = max(len(a), len(b))
-    exact = _prefix_suffix(a, b)
-    loose = _prefix_suffix(tuple(map(_strip_index, a)), tuple(map(_strip_index, b)))
-    return 0.5 * (exact + loose) / longest
+    a_loose = a_loose if a_loose is not None else strip_indices(a)
+    b_loose = b_loose if b_loose is not None else strip_indices(b)
+    exact = _prefix_suffix(a, b) / max(len(a), len(b))
+    loose = _prefix_suffix(a_loose, b_loose) / max(len(a_loose), len(b_loose))
+    return 0.5 * (exact + loose)
 
 
 def xpath_contains(ancestor: tuple[str, ...], descendant: tuple[str, ...]) -> bool:
@@ -179,17 +194,32 @@ def xpath_contains(ancestor: tuple[str, ...], descendant: tuple[str, ...]) -> bo
     return len(ancestor) < len(descendant) and descendant[: len(ancestor)] == ancestor
 
 
-def tag_group(tag: str, input_type: str | None = None) -> str:
-    """Coarse role of a tag, so a `button` that became an `a` or a styled `span` stays comparable."""
-    if tag in _CLICKABLE or (tag == "input" and (input_type or "").lower() in _CLICKABLE_INPUT_TYPES):
+def tag_family(tag: str, input_type: str | None = None) -> str:
+    """Coarse role of a tag: clickable, field, graphic, text, generic, or the tag itself."""
+    if tag in _CLICKABLE or (
+        tag == "input" and (input_type or "").lower() in _CLICKABLE_INPUT_TYPES
+    ):
         return "clickable"
     if tag in _FIELDS:
         return "field"
     if tag in _GRAPHICS:
         return "graphic"
-    if tag in _TEXT_CONTAINERS:
+    if tag in _TEXT:
         return "text"
+    if tag in _GENERIC:
+        return "generic"
     return tag
+
+
+def tag_similarity(tag_a: str, family_a: str, tag_b: str, family_b: str) -> float:
+    """1 for the same tag, 0.5 within a family, 0.25 when a generic wrapper is involved, else 0."""
+    if tag_a == tag_b:
+        return 1.0
+    if family_a == family_b:
+        return 0.5
+    if "generic" in (family_a, family_b):
+        return 0.25
+    return 0.0
 
 
 def ratio_similarity(a: float, b: float) -> float:
