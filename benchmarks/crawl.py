@@ -1,0 +1,88 @@
+"""Crawl throughput: pages discovered per second on the demo shop, at 1 and at N contexts.
+
+python benchmarks/crawl.py [--contexts N] [--repeats R]
+
+Times the crawl itself (page loads, async-content settling, element extraction and locator
+verification) with one browser already started and signed in, as discovery runs it. Prints a
+table, then one JSON object as the last line:
+{"pages": P, "pages_per_second": {"1": F, "N": F}}
+"""
+
+# ruff: noqa: E402, PTH100, PTH120
+# benchmarks/operator.py shadows the standard library's `operator` for scripts run from this
+# folder: drop the folder from the path first, with os.path only (pathlib imports `operator`).
+import os
+import sys
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+
+from playwright.async_api import async_playwright
+
+from demo.server import running
+from demo.versions import DEMO_PASSWORD, DEMO_USER, DemoVersion
+from testforge.browser.launch import launch_options
+from testforge.discovery.actuator import Actuator
+from testforge.discovery.assemble import PageAssembler
+from testforge.discovery.auth import Credentials, auth_config, find_login_page, sign_in
+from testforge.discovery.crawler import crawl
+from testforge.discovery.scope import CrawlScope
+from testforge.domain.app_model import CrawlLimits
+from testforge.settings import BrowserSettings
+
+
+async def measure(url: str, contexts: list[int], repeats: int) -> tuple[int, dict[int, float]]:
+    scope = CrawlScope(url)
+    credentials = Credentials(DEMO_USER, DEMO_PASSWORD)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**launch_options(BrowserSettings()))
+        context = await browser.new_context()
+        page = await context.new_page()
+        login = PageAssembler(scope).assemble(await find_login_page(page, scope, None, 15), 0).page
+        auth = auth_config(login)
+        actuator = Actuator(page, {e.key: e for e in login.elements}, url, 15)
+        await sign_in(actuator, auth, credentials)
+        state = await context.storage_state()
+        await context.close()
+        rates: dict[int, float] = {}
+        pages = 0
+        for n in contexts:
+            samples = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                result = await crawl(
+                    browser, scope, CrawlLimits(concurrency=n), storage_state=state
+                )
+                elapsed = time.perf_counter() - started
+                pages = len(result.captures)
+                samples.append(pages / elapsed)
+            rates[n] = statistics.median(samples)
+            print(f"{n:>2} context(s): {pages} pages, {rates[n]:.2f} pages/s (median of {repeats})")
+        await browser.close()
+    return pages, rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contexts", type=int, default=4, help="N, the parallel context count")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with running(DemoVersion.V1) as url:
+        pages, rates = asyncio.run(measure(url, [1, args.contexts], args.repeats))
+    speedup = rates[args.contexts] / rates[1]
+    print(f"speed-up at {args.contexts} contexts: {speedup:.2f}x on {os.cpu_count()} CPU(s)")
+    print(
+        json.dumps(
+            {"pages": pages, "pages_per_second": {str(n): round(r, 3) for n, r in rates.items()}}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
