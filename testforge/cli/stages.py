@@ -16,6 +16,7 @@ from testforge.artefacts import (
 )
 from testforge.cli import console
 from testforge.cli.app import EXIT_OK, EXIT_TESTS_FAILED, app, handles_errors, state
+from testforge.cli.llm import LLM, llm_stack, show_designer, write_llm_report
 from testforge.cli.options import (
     Concurrency,
     Exclude,
@@ -36,13 +37,13 @@ from testforge.cli.options import (
     credentials,
     limits,
 )
-from testforge.design.offline import OfflineDesigner
 from testforge.discovery.preflight import validate_url
 from testforge.discovery.service import DiscoveryRequest, discover
 from testforge.domain.app_model import AppModel
 from testforge.domain.plan import TestPlan
 from testforge.domain.results import RunResult
 from testforge.execution.local import ExecutionRequest
+from testforge.llm.settings import LLMMode
 from testforge.pipeline import generate as generate_pipeline
 from testforge.pipeline import run_suite
 from testforge.reporting.service import HTML, write_reports
@@ -79,9 +80,11 @@ def run(
     retries: Retries = 1,
     timeout: Timeout = 60.0,
     heal: Heal = True,
+    llm: LLM = LLMMode.AUTO,
 ) -> None:
     """Run the whole pipeline on URL: discover, design, generate, execute, report."""
     creds = credentials(username, password)
+    stack = llm_stack(llm)
     request = DiscoveryRequest(
         base_url=validate_url(url),
         limits=limits(max_pages, max_depth, concurrency, page_timeout, include, exclude),
@@ -91,12 +94,14 @@ def run(
         screenshots=out / "screenshots",
     )
     with console.discovery_progress() as bar:
-        generated = generate_pipeline(request, OfflineDesigner(), out, state.browser, bar)
+        generated = generate_pipeline(
+            request, stack.designer, out, state.browser, bar, enrich=stack.classify
+        )
     console.out.print(
         f"discovered {len(generated.model.pages)} pages, {len(generated.model.forms)} forms, "
-        f"{len(generated.model.flows)} flows → {len(generated.plan.cases)} tests "
-        "(designer: offline)"
+        f"{len(generated.model.flows)} flows → {len(generated.plan.cases)} tests"
     )
+    show_designer(stack)
     execution = ExecutionRequest(
         base_url=generated.model.base_url,
         workers=workers,
@@ -106,7 +111,10 @@ def run(
         credentials=creds,
     )
     with console.execution_progress() as bar_:
-        result, _ = run_suite(generated.suite_dir, execution, out, state.browser, bar_)
+        result, _ = run_suite(
+            generated.suite_dir, execution, out, state.browser, bar_, summarise=stack.insights
+        )
+    write_llm_report(stack, out)
     _finish(result, out)
 
 
@@ -151,15 +159,19 @@ def discover_command(
 def design(
     app_model: Annotated[Path, typer.Argument(help="app-model.json written by `discover`")],
     out: Out = DEFAULT_OUT,
+    llm: LLM = LLMMode.AUTO,
 ) -> None:
     """Design a prioritised test plan from an app model; writes OUT/plan.json."""
-    model = read_model(app_model, AppModel)
-    plan = OfflineDesigner().design(model)
+    stack = llm_stack(llm)
+    model = stack.classify(read_model(app_model, AppModel))
+    plan = stack.designer.design(model)
     path = write_model(out / PLAN, plan)
     by_priority = {
         p: sum(c.priority.value == p for c in plan.cases) for p in ("P0", "P1", "P2", "P3")
     }
     console.out.print(f"{len(plan.cases)} test cases {by_priority} → {path}")
+    show_designer(stack)
+    write_llm_report(stack, out)
 
 
 @app.command()

@@ -12,7 +12,7 @@ from testforge.browser.network import POLL_S, QUIET_S, SETTLE_CAP_S, watch_netwo
 from testforge.browser.snapshot import PageSnapshot, RawElement, snapshot_async
 from testforge.discovery.scope import path_of
 from testforge.domain.app_model import CrawlIssue, CrawlIssueKind
-from testforge.domain.locators import LocatorLadder, candidate_ladder
+from testforge.domain.locators import Locator, LocatorLadder, candidate_ladder
 
 TEXTS_JS = """() => {
   const out = new Set();
@@ -55,17 +55,19 @@ class CaptureError(Exception):
         self.issue = issue
 
 
+async def _resolves_to(page: Page, rung: Locator, xpath: str) -> bool:
+    try:
+        return bool(await rung_locator(page, rung).evaluate_all(XPATHS_OF) == [xpath])
+    except PlaywrightError:
+        return False  # e.g. a CSS id the selector engine rejects: not a usable rung
+
+
 async def verified_ladder(page: Page, element: RawElement, page_url: str) -> LocatorLadder:
     """The candidate rungs that resolve to exactly this element on this page."""
-    rungs = []
-    for rung in candidate_ladder(element.fingerprint(page_url)):
-        try:
-            xpaths = await rung_locator(page, rung).evaluate_all(XPATHS_OF)
-        except PlaywrightError:
-            continue  # e.g. a CSS id the selector engine rejects: not a usable rung
-        if xpaths == [element.xpath]:
-            rungs.append(rung)
-    return tuple(rungs)
+    rungs = candidate_ladder(element.fingerprint(page_url))
+    # All rungs in flight at once: the checks are independent round trips to the browser.
+    verdicts = await asyncio.gather(*(_resolves_to(page, r, element.xpath) for r in rungs))
+    return tuple(rung for rung, ok in zip(rungs, verdicts, strict=True) if ok)
 
 
 async def settle(page: Page, timeout_s: float) -> None:
@@ -92,8 +94,8 @@ async def settle(page: Page, timeout_s: float) -> None:
 
 async def snapshot_with_ladders(page: Page) -> tuple[PageSnapshot, list[LocatorLadder]]:
     snapshot = await snapshot_async(page)
-    ladders = [await verified_ladder(page, element, page.url) for element in snapshot.elements]
-    return snapshot, ladders
+    ladders = await asyncio.gather(*(verified_ladder(page, e, page.url) for e in snapshot.elements))
+    return snapshot, list(ladders)
 
 
 async def capture(

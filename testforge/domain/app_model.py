@@ -123,6 +123,14 @@ class Link(DomainModel):
     text: str
 
 
+class Risk(StrEnum):
+    """How much a defect on a page would hurt the business (set by classification)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
 class Page(DomainModel):
     path: str
     url: str
@@ -141,6 +149,11 @@ class Page(DomainModel):
     elements: list[Element] = Field(default_factory=list)
     forms: list[Form] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+    # Classification (testforge.discovery.classify): what the page is for and what is at stake.
+    purpose: str | None = None
+    business_flow: str | None = None
+    risk: Risk | None = None
+    element_purposes: dict[str, str] = Field(default_factory=dict)
 
 
 class FlowKind(StrEnum):

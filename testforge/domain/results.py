@@ -118,6 +118,7 @@ class RunResult(DomainModel):
     workers: int
     tests: list[TestResult] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    insights: str | None = None  # a plain-language summary of the failures (report insights)
 
     @model_validator(mode="before")
     @classmethod

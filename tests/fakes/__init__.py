@@ -1,0 +1,1 @@
+"""In-repo fakes of external services, shared by unit and integration tests."""
