@@ -2,6 +2,7 @@
 new ladder verified to address exactly the chosen element."""
 
 from pathlib import Path
+from typing import Protocol
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
@@ -9,10 +10,11 @@ from playwright.sync_api import Page
 from testforge.browser.locate import XPATHS_OF, rung_locator
 from testforge.browser.snapshot import snapshot_sync
 from testforge.domain.fingerprint import ElementFingerprint
-from testforge.domain.healing import HealingResult
+from testforge.domain.healing import HealingCandidate, HealingResult, HealingStrategy
 from testforge.domain.locators import Locator, LocatorLadder, LocatorStrategy, candidate_ladder
 from testforge.domain.suite import RegistryEntry
 from testforge.healing.engine import HealingEngine
+from testforge.llm.rerank import RerankDecision
 
 # What an assertion checks must not be evidence for which element to check.
 _ASSERTED = {"text": None, "value": None}
@@ -31,10 +33,28 @@ def verified_ladder(page: Page, fp: ElementFingerprint) -> LocatorLadder:
     return tuple(rungs)
 
 
+# Below this the engine found no real evidence: a second opinion would be a guess among strangers.
+MIN_CONFIDENCE_FOR_SECOND_OPINION = 0.3
+
+
+class SecondOpinion(Protocol):
+    """Chooses among the engine's close candidates (an LLM re-ranker); None to abstain."""
+
+    def choose(
+        self, target: ElementFingerprint, candidates: list[HealingCandidate], k: int
+    ) -> RerankDecision | None: ...
+
+
 class PageHealer:
-    def __init__(self, engine: HealingEngine, snapshots: Path | None = None) -> None:
+    def __init__(
+        self,
+        engine: HealingEngine,
+        snapshots: Path | None = None,
+        second_opinion: SecondOpinion | None = None,
+    ) -> None:
         self.engine = engine
         self.snapshots = snapshots
+        self.second_opinion = second_opinion
 
     def heal(
         self, page: Page, key: str, entry: RegistryEntry, *, for_assertion: bool
@@ -46,6 +66,8 @@ class PageHealer:
         )
         result = self.engine.heal(key, target, candidates)
         if result.chosen is None:
+            result = self._ask_second_opinion(target, result)
+        if result.chosen is None:
             return result
         ladder = verified_ladder(page, result.chosen.fingerprint)
         if not ladder:
@@ -53,6 +75,27 @@ class PageHealer:
                 update={"chosen": None, "reason": "the chosen element cannot be addressed uniquely"}
             )
         return result.model_copy(update={"new_ladder": ladder})
+
+    def _ask_second_opinion(
+        self, target: ElementFingerprint, result: HealingResult
+    ) -> HealingResult:
+        """Let the re-ranker pick among close candidates; its pick keeps the engine's
+        confidence, so it can continue the test but is never applied without approval."""
+        top = result.candidates[0] if result.candidates else None
+        if self.second_opinion is None or top is None:
+            return result
+        if top.confidence < MIN_CONFIDENCE_FOR_SECOND_OPINION:
+            return result
+        decision = self.second_opinion.choose(
+            target, result.candidates, self.engine.policy.shortlist
+        )
+        if decision is None:
+            return result
+        chosen = decision.candidate.model_copy(update={"strategy": HealingStrategy.LLM})
+        who = f"{decision.provider} ({decision.model})" if decision.model else decision.provider
+        return result.model_copy(
+            update={"chosen": chosen, "reason": f"chosen by {who}: {decision.reason}"}
+        )
 
     def snapshot(self, page: Page, name: str) -> str | None:
         """Keep the DOM the heal was decided on, for review."""

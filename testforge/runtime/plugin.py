@@ -25,6 +25,9 @@ from testforge.healing.engine import HealingEngine
 from testforge.knowledge.hints import KnowledgeHints
 from testforge.knowledge.learn import SNAPSHOT_ENV
 from testforge.knowledge.store import PatternStore
+from testforge.llm.bootstrap import build as build_llm
+from testforge.llm.rerank import Reranker
+from testforge.llm.settings import LLMSettings
 from testforge.runtime.config import RuntimeConfig
 from testforge.runtime.errors import ElementNotFoundError, classify
 from testforge.runtime.healer import PageHealer
@@ -122,10 +125,18 @@ def tf_engine() -> HealingEngine:
     return HealingEngine()
 
 
+@pytest.fixture(scope="session")
+def tf_second_opinion() -> Reranker | None:
+    """Claude as a tie-breaker for close heals, when an API key is configured (else None)."""
+    stack = build_llm(LLMSettings())
+    return stack.reranker if stack.gateway.primary is not None else None
+
+
 @pytest.fixture
 def tf(
     request: pytest.FixtureRequest,
     tf_engine: HealingEngine,
+    tf_second_opinion: Reranker | None,
     tf_browser: Browser,
     tf_config: RuntimeConfig,
     tf_registry: LocatorRegistry,
@@ -138,7 +149,7 @@ def tf(
         context.tracing.start(screenshots=True, snapshots=True)
     page = context.new_page()
     folder = _artifact_folder(tf_config, item.nodeid)
-    healer = PageHealer(tf_engine, folder / "heals" if folder else None)
+    healer = PageHealer(tf_engine, folder / "heals" if folder else None, tf_second_opinion)
     session = Session(page, tf_registry, tf_config, auth=tf_auth, healer=healer)
     item.stash[_session] = session
     try:
