@@ -57,7 +57,8 @@ def _local_names(page: Page) -> dict[str, str]:
 
 def _relevant(page: Page) -> list[Element]:
     return [
-        e for e in page.elements
+        e
+        for e in page.elements
         if not e.in_navigation and (e.kind is not ElementKind.OTHER or e.fingerprint.tag == "h1")
     ][:MAX_ELEMENTS]
 
@@ -108,8 +109,10 @@ _FLOW_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _FLOW_KINDS = {
-    FlowKind.SIGN_IN: "authentication", FlowKind.PURCHASE: "purchase",
-    FlowKind.SEARCH: "search", FlowKind.MULTI_STEP: "purchase",
+    FlowKind.SIGN_IN: "authentication",
+    FlowKind.PURCHASE: "purchase",
+    FlowKind.SEARCH: "search",
+    FlowKind.MULTI_STEP: "purchase",
 }
 
 
@@ -122,7 +125,8 @@ def heuristic(page: Page, model: AppModel) -> PageClassification:
     )
     sensitive = any(
         re.search(r"card|cvc|iban|password", f.name + (f.label or ""), re.I)
-        for form in page.forms for f in form.fields
+        for form in page.forms
+        for f in form.fields
     )
     if sensitive or flow in {"purchase", "authentication"}:
         risk = Risk.HIGH
@@ -133,13 +137,16 @@ def heuristic(page: Page, model: AppModel) -> PageClassification:
     names = {key: local for local, key in _local_names(page).items()}
     elements = [
         ElementPurpose(element=names[form.submit], purpose=f"submits the {form.purpose} form")
-        for form in page.forms if form.submit in names
+        for form in page.forms
+        if form.submit in names
     ][:10]
     what = (page.heading or page.title)[:120]
     forms = f" with {len(page.forms)} form(s)" if page.forms else ""
     return PageClassification(
         purpose=f"{what}: a {flow} page{forms}",
-        business_flow=flow, risk=risk, elements=elements,
+        business_flow=flow,
+        risk=risk,
+        elements=elements,
     )
 
 
@@ -147,7 +154,8 @@ def _unknown_elements(answer: PageClassification, page: Page) -> list[str]:
     names = _local_names(page)
     return [
         f"elements: {e.element!r} is not an element of this page (use a listed name)"
-        for e in answer.elements if e.element not in names
+        for e in answer.elements
+        if e.element not in names
     ]
 
 

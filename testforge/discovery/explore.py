@@ -126,17 +126,28 @@ class Explorer:
         secrets = {USERNAME: self.credentials.username, PASSWORD: self.credentials.password}
         return {k: secrets.get(v, v) for k, v in inputs.items()}
 
-    async def _attempt(
-        self, form: Form, kind: ProbeKind, inputs: dict[str, str], field_key: str | None = None
-    ) -> FormProbe | None:
-        try:
-            run = await self.session.submit(
-                form, self._real(inputs), signed_in=self._signed_in(form)
-            )
-        except StepError as exc:
-            self._issue(form, exc)
-            return None
-        return FormProbe(kind=kind, inputs=inputs, field=field_key, outcome=run.outcome)
+    def _refusals(
+        self, form: Form, valid: dict[str, str]
+    ) -> list[tuple[ProbeKind, dict[str, str], str | None]]:
+        """Submissions the app should refuse: required fields empty, one rule broken at a time,
+        a wrong password, a search for nothing. Empty first, while the page is untouched."""
+        found: list[tuple[ProbeKind, dict[str, str], str | None]] = []
+        if any(f.constraints.required for f in form.fillable_fields):
+            cleared = {f.element: "" for f in form.fillable_fields if f.input_type in _CLEARABLE}
+            found.append((ProbeKind.EMPTY, cleared, None))
+        for f in form.fillable_fields:
+            if f.element not in valid or valid[f.element] in {USERNAME, PASSWORD}:
+                continue
+            for bad in invalid_inputs(f)[:MAX_INVALID_PER_FIELD]:
+                found.append((ProbeKind.INVALID_FIELD, {**valid, f.element: bad.value}, f.element))
+        auth = self.session.auth
+        if form.purpose == "sign_in" and auth:
+            wrong = {**valid, auth.password_field: "Wrong-passw0rd!"}
+            found.append((ProbeKind.INVALID_FIELD, wrong, auth.password_field))
+        if form.purpose == "search":
+            term_key = next(k for k, v in valid.items() if v == self._search_term(form))
+            found.append((ProbeKind.INVALID_FIELD, {**valid, term_key: NO_MATCH_TERM}, term_key))
+        return found
 
     def _issue(self, form: Form, exc: Exception) -> None:
         self.issues.append(
@@ -150,53 +161,36 @@ class Explorer:
     ) -> list[tuple[Form, list[FlowStep]]]:
         form.setup = setup
         valid = self._valid_inputs(form)
-        attempts = []
-        if any(f.constraints.required for f in form.fillable_fields):
-            cleared = {f.element: "" for f in form.fillable_fields if f.input_type in _CLEARABLE}
-            attempts.append(self._attempt(form, ProbeKind.EMPTY, cleared))
-        for f in form.fillable_fields:
-            if f.element not in valid or valid[f.element] in {USERNAME, PASSWORD}:
-                continue
-            for bad in invalid_inputs(f)[:MAX_INVALID_PER_FIELD]:
-                attempts.append(
-                    self._attempt(
-                        form, ProbeKind.INVALID_FIELD, {**valid, f.element: bad.value}, f.element
-                    )
-                )
-        if form.purpose == "sign_in" and self.session.auth:
-            wrong = {**valid, self.session.auth.password_field: "Wrong-passw0rd!"}
-            attempts.append(
-                self._attempt(
-                    form, ProbeKind.INVALID_FIELD, wrong, self.session.auth.password_field
-                )
-            )
-        if form.purpose == "search":
-            term_key = next(k for k, v in valid.items() if v == self._search_term(form))
-            attempts.append(
-                self._attempt(
-                    form, ProbeKind.INVALID_FIELD, {**valid, term_key: NO_MATCH_TERM}, term_key
-                )
-            )
+        refusals = self._refusals(form, valid)
+        signed_in = self._signed_in(form)
         try:
-            first, second, *others = await asyncio.gather(
+            first, second, refused = await asyncio.gather(
                 self.session.submit(
-                    form, self._real(valid), signed_in=self._signed_in(form), capture_after=True
+                    form, self._real(valid), signed_in=signed_in, capture_after=True
                 ),
                 self.session.submit(
-                    form, self._real(valid), signed_in=self._signed_in(form), capture_after=True
+                    form, self._real(valid), signed_in=signed_in, capture_after=True
                 ),
-                *attempts,
+                self.session.submit_each(
+                    form, [self._real(inputs) for _, inputs, _ in refusals], signed_in=signed_in
+                ),
             )
         except StepError as exc:
             self._issue(form, exc)
             return []
+        others = []
+        for (kind, inputs, field_key), outcome in zip(refusals, refused, strict=True):
+            if isinstance(outcome, StepError):
+                self._issue(form, outcome)
+            else:
+                others.append(FormProbe(kind=kind, inputs=inputs, field=field_key, outcome=outcome))
         assert isinstance(first, ProbeRun) and isinstance(second, ProbeRun)
         probes = [
             FormProbe(
                 kind=ProbeKind.VALID, inputs=valid, outcome=stable(first.outcome, second.outcome)
             )
         ]
-        form.probes = probes + [p for p in others if isinstance(p, FormProbe)]
+        form.probes = probes + others
         if first.after is None or second.after is None or self._states >= self.max_states:
             return []
         chain = [*setup, *submission_steps(form, valid)]
@@ -213,10 +207,14 @@ class Explorer:
         if variant is None:
             return []
         unlocked = [(f, chain) for f in variant.forms]
+        # Pages the crawl never reached exist only in this state (a checkout behind a full
+        # cart); pages it did reach were explored already.
+        crawled = {p.path for p in self.pages if p.state is None}
         new_links = [
             link
             for link in variant.links
             if link.element not in {known.element for known in base.links}
+            and link.target not in crawled
             and not self.elements[link.element].in_navigation
         ][:MAX_FOLLOWED_LINKS]
         for link in new_links:

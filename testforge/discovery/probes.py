@@ -116,6 +116,30 @@ class ProbeSession:
             finally:
                 await context.close()
 
+    async def submit_each(
+        self, form: Form, batch: list[Mapping[str, str]], *, signed_in: bool
+    ) -> list[ProbeOutcome | StepError]:
+        """Several submissions in one context, for those the app should refuse.
+
+        The setup is replayed only when a submission left the page (a browser-blocked one
+        leaves it intact), so a form's refusal probes cost one sign-in, not one each.
+        """
+        outcomes: list[ProbeOutcome | StepError] = []
+        if not batch:
+            return outcomes
+        async with self.fresh(signed_in) as actuator:
+            intact = False
+            for inputs in batch:
+                try:
+                    outcome = await _refusal(actuator, form, inputs, intact)
+                except StepError as exc:
+                    outcomes.append(exc)
+                    intact = False
+                    continue
+                outcomes.append(outcome)
+                intact = not outcome.navigated
+        return outcomes
+
     async def submit(
         self,
         form: Form,
@@ -128,6 +152,14 @@ class ProbeSession:
         async with self.fresh(signed_in) as actuator:
             await actuator.run_all(form.setup)
             return await observe_submission(actuator, form, inputs, capture_after)
+
+
+async def _refusal(
+    actuator: Actuator, form: Form, inputs: Mapping[str, str], intact: bool
+) -> ProbeOutcome:
+    if not intact:
+        await actuator.run_all(form.setup)
+    return (await observe_submission(actuator, form, inputs, capture_after=False)).outcome
 
 
 async def observe_submission(

@@ -1,0 +1,1 @@
+"""Kubernetes-side logic of the operator: pure reconcile decisions, manifest builders, adapters."""

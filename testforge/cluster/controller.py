@@ -1,0 +1,454 @@
+"""The controllers' orchestration: observe a CR and its children, call the pure reconciler,
+carry out its actions, write the status. Synchronous (the Kopf handlers run it in a thread);
+no Kopf import, so it is tested with a fake KubeApi and a local store.
+
+The status is written last and only when the actions succeeded, so an interrupted pass leaves
+the previous status in place and the next pass repeats the same idempotent actions.
+"""
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from testforge.cluster import conditions as cond
+from testforge.cluster import names, services
+from testforge.cluster.healing import ApplyHeal, reconcile_healing
+from testforge.cluster.kube import KubeApi
+from testforge.cluster.manifests import Manifest, Owner, SandboxConfig, healing_request
+from testforge.cluster.metrics import Metrics
+from testforge.cluster.observed import JobView, job_view, parse_summary
+from testforge.cluster.projects import (
+    CreateRun,
+    GenerateSuite,
+    ProjectAction,
+    ProjectDecision,
+    ProjectState,
+    reconcile_project,
+)
+from testforge.cluster.runs import (
+    Action,
+    CreateChildren,
+    Decision,
+    DeleteChildren,
+    Emit,
+    ProjectView,
+    PublishReport,
+    RecordHeals,
+    RunView,
+    reconcile_run,
+)
+from testforge.design.port import TestDesigner
+from testforge.domain.crd import (
+    HealingRequestSpec,
+    HealingRequestStatus,
+    LocalObjectReference,
+    RankedCandidate,
+    RunPhase,
+    SuiteReference,
+    TestProjectSpec,
+    TestProjectStatus,
+    TestRunSpec,
+    TestRunStatus,
+    TokenUsage,
+)
+from testforge.domain.errors import ConfigurationError, TestForgeError
+from testforge.domain.healing import HealingRequest
+from testforge.healing.policy import HealingPolicy as EnginePolicy
+from testforge.healing.policy import auto_applicable
+from testforge.storage.port import ArtifactStore, StoreError, get_model
+
+log = logging.getLogger("testforge.operator")
+SUMMARY_FILE = "summary.json"
+M = TypeVar("M", bound=BaseModel)
+MAX_CANDIDATES = 5
+
+
+class InvalidResourceError(TestForgeError):
+    """A CR that passed the API server's schema but cannot be parsed (an older CRD version)."""
+
+
+@dataclass
+class Operator:
+    """Everything a controller needs, built once by bootstrap()."""
+
+    kube: KubeApi
+    store: ArtifactStore
+    sandbox: SandboxConfig
+    designers: dict[str, TestDesigner]
+    metrics: Metrics = field(default_factory=Metrics)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _locks: dict[tuple[str, str], threading.Lock] = field(
+        default_factory=lambda: defaultdict(threading.Lock)
+    )
+
+    def project_lock(self, namespace: str, name: str) -> threading.Lock:
+        return self._locks[(namespace, name)]
+
+    def emit(self, owner: Owner, event: Emit) -> None:
+        try:
+            self.kube.event(owner, event.type, event.reason, event.message)
+        except TestForgeError as exc:  # an event is a courtesy; losing one must not stop work
+            log.warning("event not posted for %s/%s: %s", owner.namespace, owner.name, exc)
+
+
+def owner_of(body: dict[str, Any]) -> Owner:
+    meta = body["metadata"]
+    return Owner(kind=body["kind"], name=meta["name"], uid=meta["uid"], namespace=meta["namespace"])
+
+
+def _created(body: dict[str, Any]) -> datetime:
+    stamp = body["metadata"].get("creationTimestamp")
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else datetime.now(UTC)
+
+
+def _parse(model: type[M], data: Any, what: str) -> M:
+    try:
+        return model.model_validate(data or {})
+    except ValidationError as exc:
+        raise InvalidResourceError(f"{what} cannot be read: {exc.errors()[0]['msg']}") from exc
+
+
+def observe_job(op: Operator, namespace: str, job: dict[str, Any], prefix: str | None) -> JobView:
+    """A Job with its pods (for the failure cause) and, when no pod is left, the stored summary."""
+    name = job["metadata"]["name"]
+    finished = any(
+        c.get("status") == "True" and c.get("type") in {"Complete", "Failed"}
+        for c in job.get("status", {}).get("conditions") or []
+    )
+    if not finished:
+        return job_view(job, [])
+    pods = op.kube.list("Pod", namespace, {"job-name": name})
+    stored = None
+    if prefix is not None:
+        try:
+            stored = parse_summary(op.store.get(f"{prefix}/{SUMMARY_FILE}").decode())
+        except (KeyError, OSError):
+            stored = None
+    return job_view(job, pods, stored)
+
+
+class RunController:
+    def __init__(self, op: Operator) -> None:
+        self.op = op
+
+    def _project(self, namespace: str, name: str, load_cases: bool) -> ProjectView | None:
+        body = self.op.kube.get("TestProject", namespace, name)
+        if body is None:
+            return None
+        spec = _parse(TestProjectSpec, body.get("spec"), f"TestProject {name}")
+        status = _parse(TestProjectStatus, body.get("status"), f"TestProject {name} status")
+        suite = status.suite
+        cases = services.load_cases(self.op.store, suite.ref) if suite and load_cases else None
+        return ProjectView(
+            spec=spec,
+            suite_ref=suite.ref if suite else None,
+            suite_hash=suite.hash if suite else None,
+            cases=cases,
+        )
+
+    def _jobs(self, run: RunView) -> dict[str, JobView]:
+        ns, name = run.owner.namespace, run.owner.name
+        prefixes = {s.job: f"runs/{ns}/{name}/shards/{s.index}" for s in run.status.shards}
+        return {
+            job["metadata"]["name"]: observe_job(
+                self.op, ns, job, prefixes.get(job["metadata"]["name"])
+            )
+            for job in self.op.kube.list("Job", ns, {names.LABEL_RUN: name})
+        }
+
+    def reconcile(self, namespace: str, name: str) -> Decision | None:
+        body = self.op.kube.get("TestRun", namespace, name)
+        if body is None:
+            return None
+        run = RunView(
+            owner=owner_of(body),
+            generation=int(body["metadata"].get("generation") or 1),
+            created=_created(body),
+            spec=_parse(TestRunSpec, body.get("spec"), f"TestRun {name}"),
+            status=_parse(TestRunStatus, body.get("status"), f"TestRun {name} status"),
+        )
+        if run.status.phase.finished:
+            return Decision(run.status)
+        phase = run.status.phase
+        early = phase in {RunPhase.PENDING, RunPhase.PREPARING}
+        project = self._project(namespace, run.spec.project_ref.name, load_cases=early)
+        jobs = {} if phase is RunPhase.PENDING else self._jobs(run)
+        with self.op.metrics.reconcile_seconds.labels("TestRun").time():
+            decision = reconcile_run(run, project, jobs, self.op.clock(), self.op.sandbox)
+        updates: dict[str, Any] = {}
+        for action in decision.actions:
+            updates |= self._act(run, project, decision.status, action)
+        status = decision.status.model_copy(update=updates)
+        decision.status = status
+        if status != run.status:
+            self.op.kube.patch_status("TestRun", namespace, name, status.wire())
+        if status.phase.finished and not run.status.phase.finished:
+            self.op.metrics.runs_finished.labels(status.phase.value, status.reason or "").inc()
+        self.op.metrics.reconciles.labels("TestRun", "ok").inc()
+        return decision
+
+    def _act(
+        self, run: RunView, project: ProjectView | None, status: TestRunStatus, action: Action
+    ) -> dict[str, Any]:
+        op, ns = self.op, run.owner.namespace
+        if isinstance(action, CreateChildren):
+            self._create(action.manifests)
+        elif isinstance(action, DeleteChildren):
+            for job in action.jobs:
+                op.kube.delete("Job", ns, job)
+                op.kube.delete("ConfigMap", ns, job)
+        elif isinstance(action, RecordHeals):
+            return {"healing_requests": self._record_heals(run, status, action)}
+        elif isinstance(action, PublishReport):
+            report = services.publish_report(
+                op.store,
+                ns,
+                run.owner.name,
+                action.result_refs,
+                action.partial,
+                run.spec.url or (project.spec.url if project else ""),
+                status.suite_hash or "",
+            )
+            return {"report": report}
+        elif isinstance(action, Emit):
+            op.emit(run.owner, action)
+        return {}
+
+    def _create(self, manifests: tuple[Manifest, ...]) -> None:
+        for manifest in manifests:
+            if self.op.kube.create(manifest):
+                self.op.metrics.children_created.labels(manifest["kind"]).inc()
+
+    def _record_heals(self, run: RunView, status: TestRunStatus, action: RecordHeals) -> list[str]:
+        if status.suite_ref is None:
+            return []
+        recorded = services.record_heals(
+            self.op.store,
+            run.owner.namespace,
+            run.owner.name,
+            status.suite_ref,
+            action.result_refs,
+            auto_approve=lambda _: False,  # the HealingRequest controller applies the policy
+        )
+        created = []
+        for request, ref in recorded:
+            spec = HealingRequestSpec(
+                project_ref=run.spec.project_ref,
+                run_ref=LocalObjectReference(name=run.owner.name),
+                suite_hash=request.suite_hash,
+                request_ref=ref,
+                tests=request.tests,
+                key=request.key,
+                page_url=request.page_url,
+                broken_ladder=list(request.broken_ladder),
+                fingerprint=request.fingerprint,
+                snapshot_ref=request.snapshot,
+            )
+            name = names.healing_request(run.owner.name, request.id)
+            manifest = healing_request(name, run.owner, run.spec.project_ref.name, spec)
+            self._create((manifest,))
+            created.append(name)
+        return created
+
+
+class ProjectController:
+    def __init__(self, op: Operator) -> None:
+        self.op = op
+
+    def _secret_problem(self, namespace: str, spec: TestProjectSpec) -> str | None:
+        if spec.auth is None:
+            return None
+        ref = spec.auth.secret_ref
+        secret = self.op.kube.get("Secret", namespace, ref.name)
+        if secret is None:
+            return f"Secret {ref.name!r} does not exist in namespace {namespace!r}"
+        missing = [
+            k for k in (ref.username_key, ref.password_key) if k not in (secret.get("data") or {})
+        ]
+        if missing:
+            return f"Secret {ref.name!r} has no key(s) {', '.join(missing)}"
+        return None
+
+    def reconcile(self, namespace: str, name: str) -> ProjectDecision | None:
+        body = self.op.kube.get("TestProject", namespace, name)
+        if body is None:
+            return None
+        state = ProjectState(
+            owner=owner_of(body),
+            generation=int(body["metadata"].get("generation") or 1),
+            created=_created(body),
+            spec=_parse(TestProjectSpec, body.get("spec"), f"TestProject {name}"),
+            status=_parse(TestProjectStatus, body.get("status"), f"TestProject {name} status"),
+        )
+        discovery = state.status.discovery
+        job = None
+        if discovery is not None and discovery.job and discovery.generation == state.generation:
+            raw = self.op.kube.get("Job", namespace, discovery.job)
+            prefix = f"projects/{namespace}/{name}/discovery/g{discovery.generation}"
+            job = observe_job(self.op, namespace, raw, prefix) if raw else None
+        decision = reconcile_project(
+            state,
+            self._secret_problem(namespace, state.spec),
+            job,
+            self.op.clock(),
+            self.op.sandbox,
+        )
+        status = decision.status
+        for action in decision.actions:
+            status = self._act(state, status, action)
+        if status != state.status:
+            self.op.kube.patch_status("TestProject", namespace, name, status.wire())
+        self.op.metrics.reconciles.labels("TestProject", "ok").inc()
+        decision.status = status
+        return decision
+
+    def _act(
+        self, state: ProjectState, status: TestProjectStatus, action: ProjectAction
+    ) -> TestProjectStatus:
+        op = self.op
+        if isinstance(action, CreateChildren):
+            for manifest in action.manifests:
+                if op.kube.create(manifest):
+                    op.metrics.children_created.labels(manifest["kind"]).inc()
+        elif isinstance(action, CreateRun):
+            if op.kube.create(action.manifest):
+                op.metrics.children_created.labels("TestRun").inc()
+        elif isinstance(action, GenerateSuite):
+            return self._generate(state, status, action)
+        elif isinstance(action, Emit):
+            op.emit(state.owner, action)
+        return status
+
+    def _generate(
+        self, state: ProjectState, status: TestProjectStatus, action: GenerateSuite
+    ) -> TestProjectStatus:
+        designer = self.op.designers.get(state.spec.design.designer.value)
+        now, gen = self.op.clock(), state.generation
+        try:
+            if designer is None:
+                raise ConfigurationError(
+                    f"designer {state.spec.design.designer.value!r} is not configured in this "
+                    f"operator (available: {', '.join(sorted(self.op.designers))})"
+                )
+            assert status.discovery is not None
+            with self.op.project_lock(state.owner.namespace, state.owner.name):
+                suite, discovery = services.generate_and_store(
+                    self.op.store,
+                    state.owner.namespace,
+                    state.owner.name,
+                    action.app_model_ref,
+                    designer,
+                    status.discovery,
+                )
+        except StoreError:
+            raise  # transient: retried with backoff by the handler
+        except TestForgeError as exc:
+            items = cond.set_condition(
+                status.conditions, cond.READY, cond.FALSE, "DesignFailed", exc.problem, gen, now
+            )
+            items = cond.set_condition(
+                items, cond.STALLED, cond.TRUE, "DesignFailed", exc.problem, gen, now
+            )
+            items = cond.set_condition(
+                items, cond.RECONCILING, cond.FALSE, "DesignFailed", exc.problem, gen, now
+            )
+            self.op.emit(state.owner, Emit("Warning", "DesignFailed", exc.problem))
+            return status.model_copy(update={"conditions": items})
+        used = services.design_tokens(designer)
+        spent = status.tokens or TokenUsage()
+        tokens = TokenUsage(
+            input_tokens=spent.input_tokens + used.input_tokens,
+            output_tokens=spent.output_tokens + used.output_tokens,
+        )
+        message = f"{suite.cases} cases generated by {suite.designer} (suite {suite.hash})"
+        items = cond.set_condition(
+            status.conditions, cond.READY, cond.TRUE, "SuiteReady", message, gen, now
+        )
+        return status.model_copy(
+            update={"suite": suite, "discovery": discovery, "conditions": items, "tokens": tokens}
+        )
+
+
+class HealingController:
+    def __init__(self, op: Operator) -> None:
+        self.op = op
+
+    def reconcile(self, namespace: str, name: str) -> HealingRequestStatus | None:
+        body = self.op.kube.get("HealingRequest", namespace, name)
+        if body is None:
+            return None
+        spec = _parse(HealingRequestSpec, body.get("spec"), f"HealingRequest {name}")
+        status = _parse(HealingRequestStatus, body.get("status"), f"HealingRequest {name} status")
+        project = self.op.kube.get("TestProject", namespace, spec.project_ref.name)
+        policy = (
+            _parse(TestProjectSpec, project.get("spec"), "TestProject").healing if project else None
+        )
+        request = get_model(self.op.store, spec.request_ref, HealingRequest)
+        result = request.result
+        engine = EnginePolicy(
+            auto_apply_confidence=policy.auto_apply_confidence if policy else 1.0,
+            min_confidence=min(EnginePolicy().min_confidence, policy.auto_apply_confidence)
+            if policy
+            else EnginePolicy().min_confidence,
+        )
+        observed = status.model_copy(
+            update={
+                "candidates": [
+                    RankedCandidate(
+                        rank=i + 1,
+                        strategy=c.strategy.value,
+                        confidence=c.confidence,
+                        score=c.score,
+                        tag=c.fingerprint.tag,
+                        text=c.fingerprint.text,
+                        test_id=c.fingerprint.test_id,
+                        xpath=c.fingerprint.xpath,
+                    )
+                    for i, c in enumerate(result.candidates[:MAX_CANDIDATES])
+                ],
+                "new_ladder": list(result.new_ladder),
+            }
+        )
+        decision = reconcile_healing(
+            spec,
+            observed,
+            int(body["metadata"].get("generation") or 1),
+            policy,
+            healed=result.chosen is not None,
+            auto_applicable=auto_applicable(result, engine),
+            now=self.op.clock(),
+        )
+        updated = decision.status
+        owner = owner_of(body)
+        for action in decision.actions:
+            if isinstance(action, ApplyHeal):
+                suite = self._apply(namespace, spec.project_ref.name, action.request_ref)
+                updated = updated.model_copy(update={"applied_suite_hash": suite.hash})
+            else:
+                self.op.emit(owner, action)
+        if updated != status:
+            self.op.kube.patch_status("HealingRequest", namespace, name, updated.wire())
+        return updated
+
+    def _apply(self, namespace: str, project: str, request_ref: str) -> SuiteReference:
+        with self.op.project_lock(namespace, project):
+            body = self.op.kube.get("TestProject", namespace, project)
+            if body is None:
+                raise ConfigurationError(f"TestProject {project!r} no longer exists")
+            status = _parse(TestProjectStatus, body.get("status"), f"TestProject {project}")
+            if status.suite is None:
+                raise ConfigurationError(f"TestProject {project!r} has no suite to heal")
+            suite = services.apply_heal(
+                self.op.store, namespace, project, status.suite, request_ref
+            )
+            if suite != status.suite:
+                self.op.kube.patch_status(
+                    "TestProject", namespace, project, {"suite": suite.wire()}
+                )
+            return suite

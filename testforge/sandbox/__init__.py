@@ -1,0 +1,1 @@
+"""The sandbox runner: what a TestForge Job runs (`python -m testforge.sandbox`)."""

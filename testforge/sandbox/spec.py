@@ -1,0 +1,86 @@
+"""The contract between the operator and its sandbox Jobs: what a Job is asked to do (the spec,
+mounted from a ConfigMap), where its outputs go in the artifact store, and the short summary it
+leaves in the container's termination message."""
+
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from testforge.domain.app_model import CrawlLimits
+from testforge.domain.base import DomainModel
+from testforge.domain.crd import Counts
+
+SPEC_FILE = "spec.json"
+SUMMARY_LIMIT = 4096  # the kubelet keeps at most 4 KiB of a termination message
+RESULT_FILE = "report.json"
+APP_MODEL_FILE = "app-model.json"
+
+
+class RunnerKind(StrEnum):
+    DISCOVER = "discover"
+    EXECUTE = "execute"
+
+
+class RunnerSpec(DomainModel):
+    """`output` is the store prefix the runner writes under; nothing else is written."""
+
+    kind: RunnerKind
+    base_url: str
+    output: str
+    # discover
+    limits: CrawlLimits | None = None
+    login_path: str | None = None
+    probe_forms: bool = True
+    # execute
+    suite_ref: str | None = None
+    nodeids: tuple[str, ...] = ()
+    workers: int = Field(default=2, ge=1)
+    retries: int = Field(default=1, ge=0)
+    test_timeout_s: float = Field(default=60.0, gt=0)
+    heal: bool = True
+
+
+class RunnerSummary(DomainModel):
+    """The termination message: enough for the operator to act without reading the store."""
+
+    __test__: ClassVar[bool] = False
+
+    ok: bool
+    reason: str
+    message: str = ""
+    result_ref: str | None = None
+    counts: Counts | None = None
+    heals: int = 0
+    missing: tuple[str, ...] = ()
+
+    def encode(self) -> str:
+        text = self.model_dump_json(by_alias=True, exclude_none=True)
+        if len(text) <= SUMMARY_LIMIT:
+            return text
+        short = self.model_copy(update={"message": self.message[:512], "missing": ()})
+        return short.model_dump_json(by_alias=True, exclude_none=True)[:SUMMARY_LIMIT]
+
+
+def project_prefix(namespace: str, project: str) -> str:
+    return f"projects/{namespace}/{project}"
+
+
+def discovery_prefix(namespace: str, project: str, generation: int) -> str:
+    return f"{project_prefix(namespace, project)}/discovery/g{generation}"
+
+
+def suite_prefix(namespace: str, project: str, suite_hash: str) -> str:
+    return f"{project_prefix(namespace, project)}/suites/{suite_hash}"
+
+
+def run_prefix(namespace: str, run: str) -> str:
+    return f"runs/{namespace}/{run}"
+
+
+def shard_prefix(namespace: str, run: str, index: int) -> str:
+    return f"{run_prefix(namespace, run)}/shards/{index}"
+
+
+def report_prefix(namespace: str, run: str) -> str:
+    return f"{run_prefix(namespace, run)}/report"

@@ -1,0 +1,67 @@
+"""Objects for the operator's unit tests: runs, projects, jobs and suites built by hand."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from testforge.cluster.manifests import Owner, SandboxConfig
+from testforge.cluster.observed import JobView
+from testforge.cluster.runs import ProjectView, RunView
+from testforge.domain.crd import Counts, TestProjectSpec, TestRunSpec, TestRunStatus
+from testforge.domain.suite import SuiteCase
+from testforge.sandbox.spec import RunnerSummary
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+CONFIG = SandboxConfig(image="registry.local/sandbox:test", store_claim="artifacts")
+
+
+def case(n: int, tags: tuple[str, ...] = ("smoke",), priority: str = "P1") -> SuiteCase:
+    return SuiteCase(
+        case_id=f"TC{n:03}",
+        nodeid=f"tests/test_area{n % 3}.py::test_{n}",
+        title=f"case {n}",
+        priority=priority,
+        tags=tags,
+    )
+
+
+def project(cases: int = 4, **spec: Any) -> ProjectView:
+    return ProjectView(
+        spec=TestProjectSpec.model_validate({"url": "http://shop.test", **spec}),
+        suite_ref="projects/ns/shop/suites/abc",
+        suite_hash="abc",
+        cases=[case(i) for i in range(cases)],
+    )
+
+
+def run(status: TestRunStatus | None = None, created: datetime = T0, **spec: Any) -> RunView:
+    return RunView(
+        owner=Owner(kind="TestRun", name="nightly", uid="uid-1", namespace="ns"),
+        generation=1,
+        created=created,
+        spec=TestRunSpec.model_validate({"projectRef": {"name": "shop"}, **spec}),
+        status=status or TestRunStatus(),
+    )
+
+
+def done_job(name: str, passed: int, failed: int = 0, heals: int = 0) -> JobView:
+    counts = Counts(total=passed + failed, passed=passed, failed=failed)
+    summary = RunnerSummary(
+        ok=True,
+        reason="Executed",
+        result_ref=f"runs/ns/nightly/{name}/report.json",
+        counts=counts,
+        heals=heals,
+    )
+    return JobView(name=name, succeeded=1, finished="Complete", summary=summary)
+
+
+def failed_job(name: str, reason: str, message: str = "") -> JobView:
+    return JobView(name=name, failed=1, finished="Failed", reason=reason, message=message)
+
+
+def running_job(name: str) -> JobView:
+    return JobView(name=name, active=1)
+
+
+def later(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)

@@ -1,0 +1,158 @@
+"""The controllers' glue (observe -> decide -> act -> write status) with an in-memory KubeApi
+and a local store: what is created, what is written, and how failures reach status."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from testforge.cluster.controller import Operator, ProjectController, RunController
+from testforge.cluster.manifests import SandboxConfig
+from testforge.cluster.services import store_suite
+from testforge.design import port
+from testforge.design.offline import OfflineDesigner
+from testforge.domain.app_model import AppModel
+from testforge.domain.crd import API_VERSION
+from testforge.domain.plan import TestPlan
+from testforge.sandbox.spec import RunnerSummary
+from testforge.scriptgen.render import generate_suite
+from testforge.storage.local import LocalStore
+from testforge.storage.port import ArtifactStore
+from tests.unit.pipeline.builders import shop
+
+from .fakes import FakeKube
+
+NS = "testforge-system"
+NOW = datetime(2026, 1, 1, 12, 0, 5, tzinfo=UTC)
+
+
+@dataclass
+class _Usage:
+    billed_input_tokens: int
+    output_tokens: int
+
+
+@dataclass
+class _Reply:
+    usage: _Usage
+
+
+class MeteredDesigner:
+    """An offline designer that reports token use the way the LLM designer does."""
+
+    name = "claude"
+
+    def __init__(self) -> None:
+        self.last_reply: _Reply | None = None
+
+    def design(self, model: AppModel) -> TestPlan:
+        self.last_reply = _Reply(_Usage(1200, 300))
+        return OfflineDesigner().design(model)
+
+
+def _operator(
+    tmp_path: Path, kube: FakeKube, designers: dict[str, port.TestDesigner] | None = None
+) -> Operator:
+    return Operator(
+        kube=kube,
+        store=LocalStore(tmp_path),
+        sandbox=SandboxConfig(store_claim=None),
+        designers=designers or {"offline": OfflineDesigner()},
+        clock=lambda: NOW,
+    )
+
+
+def _project(kube: FakeKube, **spec: Any) -> None:
+    kube.add(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "TestProject",
+            "metadata": {"name": "shop", "namespace": NS},
+            "spec": {"url": "http://shop", **spec},
+        }
+    )
+
+
+def _discovered(kube: FakeKube, store: ArtifactStore) -> None:
+    """The discovery Job finished and its app model is in the store."""
+    ref = f"projects/{NS}/shop/discovery/g1/app-model.json"
+    store.put(ref, shop().model_dump_json().encode())
+    summary = RunnerSummary(ok=True, reason="Discovered", result_ref=ref)
+    store.put(f"projects/{NS}/shop/discovery/g1/summary.json", summary.encode().encode())
+    job = kube.objects[("Job", NS, "shop-discover-g1")]
+    job["status"] = {"conditions": [{"type": "Complete", "status": "True"}], "succeeded": 1}
+
+
+def _condition(status: dict[str, Any], type_: str) -> dict[str, Any]:
+    return next(c for c in status["conditions"] if c["type"] == type_)
+
+
+def test_a_project_is_discovered_then_designed_with_its_token_use_recorded(tmp_path: Path) -> None:
+    kube = FakeKube()
+    op = _operator(tmp_path, kube, {"claude": MeteredDesigner()})
+    _project(kube, design={"designer": "claude"})
+    ProjectController(op).reconcile(NS, "shop")
+    assert ("Job", "shop-discover-g1") in kube.created and (
+        "ConfigMap",
+        "shop-discover-g1",
+    ) in kube.created
+    _discovered(kube, op.store)
+    ProjectController(op).reconcile(NS, "shop")
+    status = kube.objects[("TestProject", NS, "shop")]["status"]
+    assert _condition(status, "Ready")["status"] == "True"
+    assert status["tokens"] == {"inputTokens": 1200, "outputTokens": 300}
+    assert status["suite"]["designer"] == "offline"  # the plan is the offline baseline here
+    assert (tmp_path / status["suite"]["ref"] / "suite.json").is_file()
+
+
+def test_a_designer_the_operator_lacks_is_a_stalled_condition_not_a_crash(tmp_path: Path) -> None:
+    kube = FakeKube()
+    op = _operator(tmp_path, kube)
+    _project(kube, design={"designer": "claude"})
+    ProjectController(op).reconcile(NS, "shop")
+    _discovered(kube, op.store)
+    ProjectController(op).reconcile(NS, "shop")
+    status = kube.objects[("TestProject", NS, "shop")]["status"]
+    ready = _condition(status, "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "DesignFailed")
+    assert "claude" in ready["message"] and "offline" in ready["message"]
+    assert ("shop", "Warning", "DesignFailed") in kube.events
+
+
+def test_a_run_creates_its_jobs_once_however_often_it_is_reconciled(tmp_path: Path) -> None:
+    kube = FakeKube()
+    op = _operator(tmp_path, kube)
+    _project(kube)
+    model = shop()
+    suite = store_suite(
+        op.store, NS, "shop", generate_suite(OfflineDesigner().design(model), model), []
+    )
+    kube.objects[("TestProject", NS, "shop")]["status"] = {"suite": suite.wire()}
+    kube.add(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "TestRun",
+            "metadata": {"name": "r", "namespace": NS},
+            "spec": {"projectRef": {"name": "shop"}, "shards": 2},
+        }
+    )
+    controller = RunController(op)
+    phases = []
+    for _ in range(4):
+        decision = controller.reconcile(NS, "r")
+        assert decision is not None
+        phases.append(decision.status.phase.value)
+    assert phases == ["Preparing", "Running", "Running", "Running"]
+    jobs = [name for kind, name in kube.created if kind == "Job"]
+    assert jobs == ["r-shard-0", "r-shard-1"]
+    status = kube.objects[("TestRun", NS, "r")]["status"]
+    assert status["counts"]["total"] == suite.cases and status["suiteHash"] == suite.hash
+    assert [e[2] for e in kube.events] == ["Preparing", "Running"]
+    created = op.metrics.registry.get_sample_value(
+        "testforge_children_created_total", {"kind": "Job"}
+    )
+    assert created == 2.0, "the Prometheus counter counts Jobs actually created"
+
+
+def test_a_run_that_is_gone_is_not_reconciled(tmp_path: Path) -> None:
+    assert RunController(_operator(tmp_path, FakeKube())).reconcile(NS, "nope") is None
