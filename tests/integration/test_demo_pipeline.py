@@ -43,9 +43,9 @@ def suite_copy(generated: Generated, tmp_path: Path) -> Iterator[Path]:
     yield target
 
 
-def run(suite: Path, url: str, out: Path, *, heal: bool = True) -> RunResult:
+def run(suite: Path, url: str, out: Path, *, heal: bool = True, retries: int = 1) -> RunResult:
     request = ExecutionRequest(
-        base_url=url, workers=2, retries=1, heal=heal, credentials=CREDENTIALS
+        base_url=url, workers=2, retries=retries, heal=heal, credentials=CREDENTIALS
     )
     result, paths = run_suite(suite, request, out, BrowserSettings())
     assert paths.html.is_file() and paths.junit.is_file() and paths.json.is_file()

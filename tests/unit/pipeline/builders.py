@@ -35,7 +35,7 @@ def element(
     nav: bool = False,
     **fp: object,
 ) -> Element:
-    fingerprint = ElementFingerprint(tag=tag, text=text, accessible_name=text, **fp)  # type: ignore[arg-type]
+    fingerprint = ElementFingerprint(tag=tag, text=text, accessible_name=text, **fp)
     return Element(
         key=key,
         kind=kind,
@@ -47,7 +47,7 @@ def element(
 
 
 def outcome(path: str, **kw: object) -> ProbeOutcome:
-    return ProbeOutcome(url_path=path, url_pattern=kw.pop("url_pattern", path), **kw)  # type: ignore[arg-type]
+    return ProbeOutcome(url_path=path, url_pattern=kw.pop("url_pattern", path), **kw)
 
 
 def goto(path: str) -> FlowStep:
