@@ -34,10 +34,3 @@ def emulator_kube(emulator_configuration: k8s.Configuration) -> ClientKube:
 def store_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("store")
 
-
-# The real API server's fixtures (tests/cluster), shared so the scenario runs against it.
-from tests.cluster.conftest import (  # noqa: E402, F401
-    control_plane,
-    installed_manifests,
-    kubectl_admin,
-)

@@ -1,4 +1,5 @@
-"""Fixtures for tests against a real Kubernetes control plane (see tests/cluster/README.md).
+"""Fixtures of the real control plane; registered once for the whole suite by tests/conftest.py,
+so a full run starts one kube-apiserver, not one per directory.
 
 * `control_plane` (session): etcd, kube-apiserver and kube-controller-manager on loopback,
   from the binaries that tests/cluster/build.sh builds. Skips, saying how to build them, when

@@ -1,0 +1,1 @@
+"""Billing: plans and their quotas (pure), and the Stripe port and adapter."""

@@ -1,0 +1,116 @@
+"""The composition root: builds every adapter from Settings, once per app, at start-up.
+
+Tests (and embedders) may pass `Adapters` to replace any of them; everything not replaced is
+the real thing. Nothing here runs at import time.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.auth.oidc import IdentityProvider, OidcClient
+from api.auth.tokens import Tokens
+from api.billing.gateway import BillingGateway, StripeGateway
+from api.cluster.kubernetes import KubernetesCluster, api_client
+from api.cluster.port import Namespaces, Resources
+from api.db.engine import make_engine, make_sessions
+from api.db.migrate import upgrade
+from api.metrics import Metrics
+from api.settings import Settings
+
+TOKEN_ISSUER = "testforge-api"
+HTTP_TIMEOUT_SECONDS = 10.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Adapters:
+    """Replacements for the adapters `bootstrap` would build; None means build the real one."""
+
+    engine: Engine | None = None
+    resources: Resources | None = None
+    namespaces: Namespaces | None = None
+    billing: BillingGateway | None = None
+    identity: IdentityProvider | None = None
+    clock: Callable[[], datetime] | None = None
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    resources: Resources
+    namespaces: Namespaces | None
+    billing: BillingGateway
+    identity: IdentityProvider
+    tokens: Tokens
+    metrics: Metrics
+    clock: Callable[[], datetime]
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in reversed(self._closers):
+            close()
+
+
+def bootstrap(settings: Settings, adapters: Adapters | None = None) -> Container:
+    given = adapters or Adapters()
+    closers: list[Callable[[], None]] = []
+    clock = given.clock or utc_now
+
+    engine = given.engine
+    if engine is None:
+        engine = make_engine(settings.database_url)
+        closers.append(engine.dispose)
+    if settings.migrate_on_start:
+        upgrade(engine)
+
+    resources, namespaces = given.resources, given.namespaces
+    if resources is None:
+        kube = api_client(settings.kubeconfig, settings.kube_context)
+        closers.append(kube.close)
+        cluster = KubernetesCluster(kube)
+        resources = cluster
+        namespaces = namespaces or cluster
+    if not settings.manage_namespaces:
+        namespaces = None
+
+    identity = given.identity
+    if identity is None:
+        http = httpx.Client(timeout=HTTP_TIMEOUT_SECONDS)
+        closers.append(http.close)
+        identity = OidcClient(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret.get_secret_value(),
+            redirect_uri=f"{settings.public_url.rstrip('/')}/auth/callback",
+            scopes=settings.oidc_scopes,
+            http=http,
+        )
+
+    billing = given.billing or StripeGateway(
+        settings.stripe_secret_key.get_secret_value(),
+        settings.stripe_webhook_secret.get_secret_value(),
+        settings.stripe_api_base,
+    )
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessions(engine),
+        resources=resources,
+        namespaces=namespaces,
+        billing=billing,
+        identity=identity,
+        tokens=Tokens(settings.secret_key.get_secret_value(), TOKEN_ISSUER, clock),
+        metrics=Metrics(),
+        clock=clock,
+        _closers=closers,
+    )

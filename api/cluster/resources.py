@@ -1,0 +1,158 @@
+"""Pure builders and readers of the custom resources the API creates and shows.
+
+Specs are built from the domain's CR models (testforge.domain.crd), so a field the CRD does not
+know cannot be sent. Status is read leniently: the CRDs evolve with the operator, and a run list
+must keep working when a status field is missing, renamed or new.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from api.cluster.port import Manifest
+from testforge.domain.crd import (
+    API_VERSION,
+    Counts,
+    RunPhase,
+    TestProjectSpec,
+    TestRunSpec,
+)
+
+PROJECTS = "testprojects"
+RUNS = "testruns"
+TENANT_LABEL = "testforge.io/tenant"
+PROJECT_LABEL = "testforge.io/project"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "testforge-api"}
+MAX_NAME = 63
+
+
+def _metadata(namespace: str, name: str, tenant: str, **labels: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "namespace": namespace,
+        "labels": {**MANAGED_BY, TENANT_LABEL: tenant, **labels},
+    }
+
+
+def project_manifest(namespace: str, name: str, tenant: str, spec: TestProjectSpec) -> Manifest:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "TestProject",
+        "metadata": _metadata(namespace, name, tenant),
+        "spec": spec.wire(),
+    }
+
+
+def run_manifest(namespace: str, name: str, tenant: str, spec: TestRunSpec) -> Manifest:
+    project = spec.project_ref.name
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "TestRun",
+        "metadata": _metadata(namespace, name, tenant, **{PROJECT_LABEL: project}),
+        "spec": spec.wire(),
+    }
+
+
+def new_run_name(project: str) -> str:
+    """`<project>-<6 hex>`; the project part is cut so the name stays a DNS label."""
+    suffix = secrets.token_hex(3)
+    return f"{project[: MAX_NAME - len(suffix) - 1].rstrip('-')}-{suffix}"
+
+
+@dataclass(frozen=True)
+class RunView:
+    name: str
+    project: str
+    phase: RunPhase
+    counts: Counts
+    created_at: datetime | None = None
+    start_time: datetime | None = None
+    completion_time: datetime | None = None
+    reason: str | None = None
+    message: str | None = None
+    trigger: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.phase.finished
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    name: str
+    url: str
+    created_at: datetime | None
+    last_run: str | None
+    suite_cases: int | None
+    conditions: list[dict[str, Any]]
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def read_run(obj: Manifest) -> RunView:
+    meta, spec, status = (
+        _dict(obj.get("metadata")),
+        _dict(obj.get("spec")),
+        _dict(obj.get("status")),
+    )
+    try:
+        phase = RunPhase(status.get("phase", RunPhase.PENDING))
+    except ValueError:
+        phase = RunPhase.PENDING  # a phase this API does not know yet: show it as not started
+    try:
+        counts = Counts.model_validate(_dict(status.get("counts")))
+    except ValidationError:
+        counts = Counts()
+    report = status.get("report")
+    return RunView(
+        name=str(meta.get("name", "")),
+        project=str(_dict(spec.get("projectRef")).get("name", "")),
+        phase=phase,
+        counts=counts,
+        created_at=_time(meta.get("creationTimestamp")),
+        start_time=_time(status.get("startTime")),
+        completion_time=_time(status.get("completionTime")),
+        reason=_text(status.get("reason")),
+        message=_text(status.get("message")),
+        trigger=_dict(spec.get("trigger")),
+        report=report if isinstance(report, dict) else None,
+    )
+
+
+def read_project(obj: Manifest) -> ProjectView:
+    meta, spec, status = (
+        _dict(obj.get("metadata")),
+        _dict(obj.get("spec")),
+        _dict(obj.get("status")),
+    )
+    cases = _dict(status.get("suite")).get("cases")
+    conditions = status.get("conditions")
+    return ProjectView(
+        name=str(meta.get("name", "")),
+        url=str(spec.get("url", "")),
+        created_at=_time(meta.get("creationTimestamp")),
+        last_run=_text(status.get("lastRun")),
+        suite_cases=cases if isinstance(cases, int) else None,
+        conditions=[c for c in conditions if isinstance(c, dict)]
+        if isinstance(conditions, list)
+        else [],
+    )

@@ -1,0 +1,63 @@
+"""The API's error family: services raise `ApiError` subclasses (what was wrong, how to fix
+it, which HTTP status), and adapters translate their foreign errors into them at the boundary.
+No web framework here, so services stay free of FastAPI; `api.problems` renders them.
+"""
+
+from typing import Any, ClassVar
+
+from testforge.domain.errors import TestForgeError
+
+
+class ApiError(TestForgeError):
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(
+        self,
+        problem: str,
+        fix: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(problem, fix)
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+class BadRequestError(ApiError):
+    pass
+
+
+class UnauthorizedError(ApiError):
+    status, slug, title = 401, "unauthenticated", "Authentication required"
+
+    def __init__(self, problem: str, fix: str | None = None) -> None:
+        super().__init__(problem, fix, headers={"WWW-Authenticate": 'Bearer realm="testforge"'})
+
+
+class ForbiddenError(ApiError):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFoundError(ApiError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class ConflictError(ApiError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class QuotaExceededError(ApiError):
+    status, slug, title = 402, "quota-exceeded", "Plan quota reached"
+
+
+class TooManyRequestsError(ApiError):
+    status, slug, title = 429, "too-many-requests", "Limit reached, try again later"
+
+
+class UpstreamUnavailableError(ApiError):
+    """A dependency (the Kubernetes API, Stripe, the identity provider) failed or is away."""
+
+    status, slug, title = 503, "upstream-unavailable", "A dependency is unavailable"

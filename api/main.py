@@ -1,0 +1,57 @@
+"""The app factory: `create_app(settings)` wires routers, problem handlers and metrics, and
+builds the adapters (api.bootstrap) in the lifespan, so importing this module starts nothing.
+
+    uvicorn --factory 'api.main:serve'     # reads TESTFORGE_API_* from the environment
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.bootstrap import Adapters, bootstrap
+from api.metrics import Metrics
+from api.problems import install_problem_handlers
+from api.routers import (
+    admin,
+    api_keys,
+    auth,
+    billing,
+    health,
+    members,
+    projects,
+    runs,
+    shares,
+    tenants,
+)
+from api.settings import Settings
+
+ROUTERS = (health, auth, tenants, members, api_keys, projects, runs, shares, billing, admin)
+
+
+def create_app(settings: Settings, adapters: Adapters | None = None) -> FastAPI:
+    container = bootstrap(settings, adapters)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        container.close()
+
+    app = FastAPI(
+        title="TestForge API",
+        version="1",
+        description="Tenants, projects and runs over the TestForge operator's custom resources.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    for module in ROUTERS:
+        app.include_router(module.router)
+    install_problem_handlers(app)
+    metrics: Metrics = container.metrics
+    metrics.install(app)
+    return app
+
+
+def serve() -> FastAPI:
+    """For `uvicorn --factory`: settings from the environment, validated once."""
+    return create_app(Settings())

@@ -1,0 +1,51 @@
+"""Prometheus metrics of the API, on a registry per app (no process-wide globals, so two apps
+in one test process never share counters). Labels use the route template, never a tenant slug
+or id, to keep cardinality bounded and tenants out of monitoring."""
+
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "testforge_api_requests_total",
+            "HTTP requests by route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "testforge_api_request_duration_seconds",
+            "HTTP request latency by route template",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.runs_triggered = Counter(
+            "testforge_api_runs_triggered_total",
+            "TestRuns created through the API, by plan and trigger source",
+            ["plan", "source"],
+            registry=self.registry,
+        )
+        self.webhooks = Counter(
+            "testforge_api_stripe_webhooks_total",
+            "Stripe webhook deliveries by outcome (applied, replayed, ignored, rejected)",
+            ["outcome"],
+            registry=self.registry,
+        )
+
+    def install(self, app: FastAPI) -> None:
+        @app.middleware("http")
+        async def _measure(
+            request: Request, call_next: Callable[[Request], Awaitable[Response]]
+        ) -> Response:
+            started = time.perf_counter()
+            response = await call_next(request)
+            route = request.scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            self.requests.labels(request.method, template, str(response.status_code)).inc()
+            self.latency.labels(request.method, template).observe(time.perf_counter() - started)
+            return response

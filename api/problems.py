@@ -1,0 +1,113 @@
+"""RFC 9457 problem documents: the one JSON shape of every error the API answers, for
+`ApiError`s, FastAPI's validation errors, unknown routes and unexpected crashes:
+
+    {"type": "urn:testforge:problem:quota-exceeded", "title": "...", "status": 402,
+     "detail": "what was wrong", "instance": "/v1/...", "fix": "how to fix it",
+     "errors": [{"where": "body.git_sha", "problem": "..."}]}
+"""
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.errors import ApiError
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str,
+    fix: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:testforge:problem:{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    if fix:
+        body["fix"] = fix
+    body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _where(location: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return problem_response(
+            exc.status,
+            exc.slug,
+            exc.title,
+            exc.problem,
+            request.url.path,
+            exc.fix,
+            exc.headers,
+            **exc.extra,
+        )
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"where": _where(error.get("loc", ())), "problem": error.get("msg", "invalid")}
+            for error in exc.errors()
+        ]
+        listed = "; ".join(f"{e['where']}: {e['problem']}" for e in errors)
+        return problem_response(
+            422,
+            "invalid-request",
+            "The request is not valid",
+            f"{len(errors)} invalid field(s): {listed}",
+            request.url.path,
+            "Correct the fields listed in `errors` (see /docs for the schema) and send it again.",
+            errors=errors,
+        )
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        fixes = {
+            404: "Check the path against /docs.",
+            405: "Check the method against /docs.",
+        }
+        return problem_response(
+            exc.status_code,
+            "http-" + str(exc.status_code),
+            str(exc.detail),
+            f"{request.method} {request.url.path}: {exc.detail}",
+            request.url.path,
+            fixes.get(exc.status_code),
+            dict(exc.headers or {}),
+        )
+
+    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        # The details go to the log only: a stack trace may hold secrets or tenant data.
+        log.exception("request.crashed", path=request.url.path, method=request.method)
+        return problem_response(
+            500,
+            "internal",
+            "Internal error",
+            "The server failed to handle the request.",
+            request.url.path,
+            "Try again; if it persists, report it with the time of the request.",
+        )
+
+    app.add_exception_handler(ApiError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_crash)

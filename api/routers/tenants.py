@@ -1,0 +1,56 @@
+"""Tenants: create one (the caller becomes its owner), list mine, read, rename; its audit log."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.auth.roles import Role
+from api.db.repositories import Tenants
+from api.deps import AdminAccess, ContainerDep, CurrentUser, SessionDep, ViewerAccess
+from api.schemas import AuditPublic, TenantCreate, TenantPublic, TenantUpdate
+from api.services import tenants
+
+router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
+
+
+@router.post("", status_code=201)
+def create_tenant(
+    body: TenantCreate, user: CurrentUser, container: ContainerDep, session: SessionDep
+) -> TenantPublic:
+    settings = container.settings
+    tenant = tenants.create_tenant(
+        session,
+        container.clock,
+        container.namespaces,
+        settings.namespace_prefix,
+        user,
+        body.slug,
+        body.name,
+    )
+    return TenantPublic.model_validate(tenant).model_copy(update={"role": Role.OWNER})
+
+
+@router.get("")
+def list_my_tenants(user: CurrentUser, session: SessionDep) -> list[TenantPublic]:
+    return [
+        TenantPublic.model_validate(t).model_copy(update={"role": m.role})
+        for t, m in Tenants(session).of_user(user.id)
+    ]
+
+
+@router.get("/{tenant}")
+def read_tenant(access: ViewerAccess) -> TenantPublic:
+    return TenantPublic.model_validate(access.tenant).model_copy(update={"role": access.role})
+
+
+@router.patch("/{tenant}")
+def update_tenant(body: TenantUpdate, access: AdminAccess, container: ContainerDep) -> TenantPublic:
+    tenant = tenants.rename(access, container.clock, body.name)
+    return TenantPublic.model_validate(tenant).model_copy(update={"role": access.role})
+
+
+@router.get("/{tenant}/audit")
+def read_audit_log(
+    access: AdminAccess, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[AuditPublic]:
+    return [AuditPublic.model_validate(e) for e in access.repo.audit(limit)]

@@ -1,0 +1,238 @@
+"""Request and response bodies, in Create / Update / Public families per resource.
+
+Public models are built from rows or cluster views (`from_attributes`), never from raw
+dicts, so a new column or status field is not exposed until it is added here.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth.roles import Role
+from api.billing.plans import Plan
+from testforge.domain.crd import (
+    DNS_LABEL,
+    GIT_SHA,
+    HTTP_URL,
+    Counts,
+    CrawlSpec,
+    HealingPolicy,
+    RunPhase,
+    ScheduleSpec,
+)
+from testforge.domain.plan import Priority, Tag
+
+Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=50)]
+TENANT_SLUG = r"^[a-z0-9]([-a-z0-9]{1,38}[a-z0-9])$"
+Slug = Annotated[str, Field(pattern=TENANT_SLUG)]
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- tenants and members ---------------------------------------------------------------
+
+
+class TenantCreate(Body):
+    slug: Slug = Field(description="3-40 characters: lowercase letters, digits, dashes")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TenantUpdate(Body):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TenantPublic(Public):
+    slug: str
+    name: str
+    plan: Plan
+    created_at: datetime
+    role: Role | None = None
+
+
+class MemberCreate(Body):
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    role: Role = Role.MEMBER
+
+
+class MemberUpdate(Body):
+    role: Role
+
+
+class MemberPublic(Public):
+    id: uuid.UUID
+    email: str
+    name: str | None
+    role: Role
+    created_at: datetime
+
+
+class MePublic(Public):
+    id: uuid.UUID
+    email: str
+    name: str | None
+    platform_admin: bool
+    tenants: list[TenantPublic]
+
+
+# --- API keys ---------------------------------------------------------------------------
+
+
+class ApiKeyCreate(Body):
+    name: str = Field(min_length=1, max_length=100)
+    role: Role = Role.MEMBER
+    expires_in_days: int | None = Field(default=None, ge=1, le=730)
+
+
+class ApiKeyPublic(Public):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="The key itself: shown this once, store it as a CI secret")
+
+
+# --- projects and runs ------------------------------------------------------------------
+
+
+class ProjectCreate(Body):
+    name: Name
+    url: str = Field(pattern=HTTP_URL, max_length=2048)
+    crawl: CrawlSpec | None = None
+    schedule: ScheduleSpec | None = None
+    healing: HealingPolicy | None = None
+
+
+class ProjectPublic(Public):
+    name: str
+    url: str
+    created_at: datetime | None
+    last_run: str | None
+    suite_cases: int | None
+    conditions: list[dict[str, Any]]
+
+
+class RunCreate(Body):
+    """What CI sends: every field is optional; a git SHA marks the run as triggered by CI."""
+
+    git_sha: str | None = Field(default=None, pattern=GIT_SHA, description="Commit under test")
+    pull_request: int | None = Field(default=None, ge=1)
+    url: str | None = Field(
+        default=None, pattern=HTTP_URL, max_length=2048, description="e.g. a preview deployment"
+    )
+    tags: list[Tag] = Field(default_factory=list, max_length=16)
+    priorities: list[Priority] = Field(default_factory=list, max_length=4)
+    shards: int = Field(default=1, ge=1, le=32)
+
+
+class RunPublic(Public):
+    name: str
+    project: str
+    phase: RunPhase
+    finished: bool
+    counts: Counts
+    created_at: datetime | None
+    start_time: datetime | None
+    completion_time: datetime | None
+    reason: str | None
+    message: str | None
+    trigger: dict[str, Any]
+
+
+class SharedRunPublic(Public):
+    """What a public link shows: the outcome only."""
+
+    name: str
+    project: str
+    phase: RunPhase
+    finished: bool
+    counts: Counts
+    start_time: datetime | None
+    completion_time: datetime | None
+
+
+# --- shares -----------------------------------------------------------------------------
+
+
+class ShareCreate(Body):
+    expires_in_days: int = Field(default=7, ge=1, le=365)
+
+
+class SharePublic(Public):
+    id: uuid.UUID
+    run_name: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class ShareCreated(SharePublic):
+    url: str
+
+
+# --- billing ----------------------------------------------------------------------------
+
+
+class CheckoutCreate(Body):
+    plan: Plan
+
+
+class CheckoutPublic(Public):
+    id: str
+    url: str
+
+
+class QuotaPublic(Public):
+    runs_per_month: int
+    concurrent_runs: int
+
+
+class BillingPublic(Public):
+    plan: Plan
+    quota: QuotaPublic
+    used: int = Field(description="Runs triggered this month")
+    resets_at: datetime
+    subscription_status: str | None
+
+
+# --- admin and audit --------------------------------------------------------------------
+
+
+class SuspensionCreate(Body):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class AdminTenantPublic(Public):
+    id: uuid.UUID
+    slug: str
+    name: str
+    plan: Plan
+    namespace: str
+    created_at: datetime
+    suspended_at: datetime | None
+    suspension_reason: str | None
+
+
+class AuditPublic(Public):
+    id: int
+    at: datetime
+    tenant_id: uuid.UUID | None
+    actor: str
+    action: str
+    target: str | None
+    details: dict[str, Any]

@@ -1,0 +1,133 @@
+"""Who is calling and what they may do in a tenant.
+
+`authenticate` turns a bearer credential or the session cookie into a `Principal` (a person or
+an API key). `tenant_access` resolves the tenant named in the path and the caller's role in it.
+A tenant the caller does not belong to answers 404, exactly like one that does not exist, so
+slugs and ids cannot be probed; a role too low answers 403 and names the role needed.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from api.auth import api_keys
+from api.auth.roles import Role
+from api.auth.tokens import Audience, InvalidTokenError, Tokens
+from api.db.models import ApiKey, Tenant, User
+from api.db.repositories import ApiKeys, TenantRepository, Tenants, Users
+from api.errors import ForbiddenError, NotFoundError, UnauthorizedError
+
+SIGN_IN = "Sign in at /auth/login, or send an API key as `Authorization: Bearer tfk_...`."
+# A key's last use is written at most this often, so CI traffic does not write on every call.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User | None = None
+    api_key: ApiKey | None = None
+
+    @property
+    def actor(self) -> str:
+        if self.user is not None:
+            return f"user:{self.user.id} <{self.user.email}>"
+        assert self.api_key is not None
+        return f"api_key:{self.api_key.prefix} ({self.api_key.name})"
+
+
+@dataclass(frozen=True)
+class TenantAccess:
+    tenant: Tenant
+    role: Role
+    principal: Principal
+    repo: TenantRepository
+
+    @property
+    def session(self) -> Session:
+        return self.repo.session
+
+
+def authenticate(
+    session: Session,
+    tokens: Tokens,
+    clock: Callable[[], datetime],
+    bearer: str | None,
+    cookie: str | None,
+) -> Principal:
+    if bearer is not None and api_keys.looks_like_key(bearer):
+        return Principal(api_key=_api_key(session, clock, bearer))
+    token = bearer if bearer is not None else cookie
+    if not token:
+        raise UnauthorizedError("No credentials were sent.", SIGN_IN)
+    try:
+        claims = tokens.read(Audience.SESSION, token)
+        user_id = uuid.UUID(str(claims.get("sub")))
+    except (InvalidTokenError, ValueError) as exc:
+        raise UnauthorizedError("The session is invalid or has expired.", SIGN_IN) from exc
+    user = Users(session).by_id(user_id)
+    if user is None or claims.get("epoch") != user.session_epoch:
+        raise UnauthorizedError("The session has been signed out.", SIGN_IN)
+    return Principal(user=user)
+
+
+def _api_key(session: Session, clock: Callable[[], datetime], plaintext: str) -> ApiKey:
+    parts = api_keys.split(plaintext)
+    key = ApiKeys(session).by_prefix(parts[0]) if parts else None
+    if parts is None or key is None or not api_keys.matches(parts[1], key.secret_hash):
+        raise UnauthorizedError("The API key is not valid.", "Check the key, or create a new one.")
+    now = clock()
+    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+        raise UnauthorizedError(
+            "The API key has been revoked or has expired.",
+            "Ask a tenant admin for a new key (POST /v1/tenants/{tenant}/api-keys).",
+        )
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        session.commit()
+    return key
+
+
+def tenant_access(session: Session, principal: Principal, slug: str, needed: Role) -> TenantAccess:
+    tenant = Tenants(session).by_slug(slug)
+    role = _role_in(session, principal, tenant) if tenant is not None else None
+    if tenant is None or role is None:
+        raise NotFoundError(
+            f"There is no tenant {slug!r} that you belong to.",
+            "Check the slug (GET /v1/tenants lists yours), or ask an admin to add you.",
+        )
+    if tenant.suspended:
+        raise ForbiddenError(
+            f"Tenant {slug!r} is suspended: {tenant.suspension_reason or 'no reason given'}.",
+            "Contact TestForge support to reinstate it.",
+        )
+    if not role.allows(needed):
+        raise ForbiddenError(
+            f"This needs the {needed.value} role in {slug!r}; you have {role.value}.",
+            "Ask an owner or admin of the tenant to change your role.",
+        )
+    return TenantAccess(tenant, role, principal, TenantRepository(session, tenant.id))
+
+
+def _role_in(session: Session, principal: Principal, tenant: Tenant) -> Role | None:
+    if principal.api_key is not None:
+        return principal.api_key.role if principal.api_key.tenant_id == tenant.id else None
+    assert principal.user is not None
+    membership = TenantRepository(session, tenant.id).membership_of(principal.user.id)
+    return membership.role if membership is not None else None
+
+
+def require_person(principal: Principal) -> User:
+    if principal.user is None:
+        raise ForbiddenError(
+            "API keys cannot do this; it needs a person signed in.",
+            "Sign in at /auth/login and do it from a browser session.",
+        )
+    return principal.user
+
+
+def is_platform_admin(user: User, admins: list[str]) -> bool:
+    # Only an address the identity provider has verified can carry platform power.
+    return user.email_verified and user.email.lower() in {a.lower() for a in admins}

@@ -1,0 +1,79 @@
+"""API keys for CI: created by a signed-in admin, shown once, revocable.
+
+A key's role is at most its creator's and never owner: billing and ownership stay with people,
+and a leaked CI key cannot mint more keys (creating keys needs a person, not a key).
+"""
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from api.auth import api_keys
+from api.auth.roles import Role
+from api.db.models import ApiKey
+from api.errors import ForbiddenError, NotFoundError
+from api.services import audit
+from api.services.access import TenantAccess, require_person
+
+
+def create(
+    access: TenantAccess,
+    clock: Callable[[], datetime],
+    name: str,
+    role: Role,
+    expires_in_days: int | None,
+) -> tuple[ApiKey, str]:
+    creator = require_person(access.principal)
+    if role is Role.OWNER or not access.role.allows(role):
+        raise ForbiddenError(
+            f"An API key cannot have the {role.value} role here.",
+            "Choose viewer, member or admin, and no more than your own role.",
+        )
+    now = clock()
+    new = api_keys.generate()
+    key = access.repo.add(
+        ApiKey(
+            name=name,
+            prefix=new.prefix,
+            secret_hash=new.secret_hash,
+            role=role,
+            created_by=creator.id,
+            created_at=now,
+            expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+        )
+    )
+    audit.record(
+        access.session,
+        clock,
+        actor=access.principal.actor,
+        action="api_key.created",
+        tenant_id=access.tenant.id,
+        target=f"api_key:{new.prefix} ({name})",
+        role=role.value,
+    )
+    access.session.commit()
+    return key, new.plaintext
+
+
+def listed(access: TenantAccess) -> Sequence[ApiKey]:
+    return access.repo.list(ApiKey, order_by=ApiKey.created_at)
+
+
+def revoke(access: TenantAccess, clock: Callable[[], datetime], key_id: uuid.UUID) -> ApiKey:
+    key = access.repo.get(ApiKey, key_id)
+    if key is None:
+        raise NotFoundError(
+            f"There is no API key {key_id} in this tenant.", "GET .../api-keys lists them."
+        )
+    if key.revoked_at is None:
+        key.revoked_at = clock()
+        audit.record(
+            access.session,
+            clock,
+            actor=access.principal.actor,
+            action="api_key.revoked",
+            tenant_id=access.tenant.id,
+            target=f"api_key:{key.prefix} ({key.name})",
+        )
+        access.session.commit()
+    return key

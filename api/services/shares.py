@@ -1,0 +1,122 @@
+"""Public links to a run's report summary: signed, expiring, revocable.
+
+The link carries a signed token naming the share (and its tenant); the share row says whether
+it was revoked. The signature means a guessed link is refused without a database query; the
+row means a leaked link can be switched off before it expires. Anyone holding the link sees
+the run's outcome and counts, never tenant data, members or report files.
+"""
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from api.auth.tokens import Audience, InvalidTokenError, Tokens
+from api.cluster.port import Resources
+from api.cluster.resources import RUNS, RunView, read_run
+from api.db.models import Share
+from api.db.repositories import TenantRepository, Tenants
+from api.errors import ApiError, NotFoundError
+from api.services import audit, runs
+from api.services.access import TenantAccess
+
+
+class GoneError(ApiError):
+    status, slug, title = 410, "link-gone", "This link no longer works"
+
+
+def create(
+    access: TenantAccess,
+    resources: Resources,
+    tokens: Tokens,
+    clock: Callable[[], datetime],
+    run_name: str,
+    days: int,
+) -> tuple[Share, str]:
+    runs.get(access, resources, run_name)  # 404 for a run that is not in this tenant
+    now = clock()
+    share = access.repo.add(
+        Share(
+            run_name=run_name,
+            created_by=access.principal.actor[:256],
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+    )
+    access.session.flush()
+    audit.record(
+        access.session,
+        clock,
+        actor=access.principal.actor,
+        action="share.created",
+        tenant_id=access.tenant.id,
+        target=f"share:{share.id}",
+        run=run_name,
+        days=days,
+    )
+    access.session.commit()
+    token = tokens.issue(
+        Audience.SHARE,
+        {"sid": str(share.id), "tid": str(access.tenant.id)},
+        timedelta(days=days),
+    )
+    return share, token
+
+
+def listed(access: TenantAccess, run_name: str) -> Sequence[Share]:
+    return access.repo.list(Share, Share.run_name == run_name, order_by=Share.created_at)
+
+
+def revoke(access: TenantAccess, clock: Callable[[], datetime], share_id: uuid.UUID) -> Share:
+    share = access.repo.get(Share, share_id)
+    if share is None:
+        raise NotFoundError(f"There is no share {share_id} in this tenant.", None)
+    if share.revoked_at is None:
+        share.revoked_at = clock()
+        audit.record(
+            access.session,
+            clock,
+            actor=access.principal.actor,
+            action="share.revoked",
+            tenant_id=access.tenant.id,
+            target=f"share:{share.id}",
+            run=share.run_name,
+        )
+        access.session.commit()
+    return share
+
+
+def resolve(
+    session: Session,
+    resources: Resources,
+    tokens: Tokens,
+    clock: Callable[[], datetime],
+    token: str,
+) -> RunView:
+    """The run behind a public link, or 404 (not a link of ours) / 410 (expired, revoked)."""
+    try:
+        claims = tokens.read(Audience.SHARE, token)
+        share_id, tenant_id = uuid.UUID(str(claims["sid"])), uuid.UUID(str(claims["tid"]))
+    except InvalidTokenError as exc:
+        if str(exc) == "expired":
+            raise GoneError(
+                "This link has expired.", "Ask whoever shared it for a new one."
+            ) from exc
+        raise NotFoundError(
+            "This is not a valid share link.", "Check that it was copied whole."
+        ) from exc
+    except (KeyError, ValueError) as exc:
+        raise NotFoundError(
+            "This is not a valid share link.", "Check that it was copied whole."
+        ) from exc
+    tenant = Tenants(session).by_id(tenant_id)
+    share = TenantRepository(session, tenant_id).get(Share, share_id) if tenant else None
+    if tenant is None or share is None:
+        raise NotFoundError("This share link no longer exists.", None)
+    if share.revoked_at is not None or share.expires_at <= clock() or tenant.suspended:
+        raise GoneError("This link has been revoked or has expired.", "Ask for a new one.")
+    found = resources.get(RUNS, tenant.namespace, share.run_name)
+    if found is None:
+        raise GoneError("The shared run has been deleted.", None)
+    return read_run(found)

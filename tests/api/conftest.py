@@ -1,0 +1,266 @@
+"""Fixtures for the API tests: databases (SQLite per test, PostgreSQL per session when
+TESTFORGE_TEST_POSTGRES_URL is set), the fake identity provider and fake Stripe on loopback,
+the in-memory cluster, and `api`: the real app with helpers that sign people in through the
+real OIDC flow."""
+
+import os
+import secrets
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from api.bootstrap import Adapters, Container
+from api.cluster.port import Resources
+from api.db.engine import make_engine
+from api.db.migrate import upgrade
+from api.main import create_app
+from api.settings import Settings
+from tests.api.fakes import FakeCluster
+from tests.fakes.oidc_provider import FakeOidcProvider, FakeUser, running_fake_oidc
+from tests.fakes.stripe_server import FakeStripe, running_fake_stripe
+
+POSTGRES_ENV = "TESTFORGE_TEST_POSTGRES_URL"
+CLIENT_ID = "testforge-api"
+CLIENT_SECRET = "oidc-" + secrets.token_urlsafe(32)
+STRIPE_KEY = "sk_test_" + secrets.token_urlsafe(32)
+WEBHOOK_SECRET = "whsec_" + secrets.token_urlsafe(32)
+PLATFORM_ADMIN = "root@testforge.example"
+PUBLIC_URL = "http://testserver"
+TABLES = "audit_events, stripe_events, shares, run_records, api_keys, memberships, users, tenants"
+
+
+class Clock:
+    """The app's clock: real time until a test moves it forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+# --- databases --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    """A database of its own for this session, migrated once; skipped without PostgreSQL."""
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL server to test against")
+    name = f"testforge_api_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(url).set(database=name).render_as_string(hide_password=False))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres(postgres_engine: Engine) -> Engine:
+    """The session's PostgreSQL database, emptied for this test (TRUNCATE fires no row triggers)."""
+    with postgres_engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {TABLES} CASCADE"))
+    return postgres_engine
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once; each test gets a copy (migrating costs ~0.5 s)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    path = tmp_path / "api.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Both backends: the test runs once on SQLite and once on PostgreSQL."""
+    found: Engine = request.getfixturevalue(request.param)
+    return found
+
+
+# --- fake servers -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oidc_server() -> Iterator[FakeOidcProvider]:
+    with running_fake_oidc(CLIENT_ID, CLIENT_SECRET) as provider:
+        yield provider
+
+
+@pytest.fixture
+def oidc(oidc_server: FakeOidcProvider) -> Iterator[FakeOidcProvider]:
+    yield oidc_server
+    oidc_server.tamper = {}
+    oidc_server.sign_with = None
+
+
+@pytest.fixture(scope="session")
+def stripe_server() -> Iterator[FakeStripe]:
+    with running_fake_stripe(STRIPE_KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def stripe_fake(stripe_server: FakeStripe) -> Iterator[FakeStripe]:
+    yield stripe_server
+    stripe_server.failures.clear()
+
+
+# --- the app ----------------------------------------------------------------------------
+
+
+def make_settings(oidc: FakeOidcProvider, stripe_fake: FakeStripe, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "environment": "development",
+        "public_url": PUBLIC_URL,
+        "secret_key": secrets.token_urlsafe(48),
+        "database_url": "sqlite://",  # replaced by the engine the test passes
+        "auto_migrate": False,
+        "oidc_issuer": oidc.issuer,
+        "oidc_client_id": CLIENT_ID,
+        "oidc_client_secret": CLIENT_SECRET,
+        "stripe_secret_key": STRIPE_KEY,
+        "stripe_webhook_secret": WEBHOOK_SECRET,
+        "stripe_api_base": stripe_fake.base_url,
+        "platform_admins": [PLATFORM_ADMIN],
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class Api:
+    """The running app and what tests do with it."""
+
+    client: TestClient
+    container: Container
+    oidc: FakeOidcProvider
+    stripe: FakeStripe
+    cluster: FakeCluster
+    clock: Clock
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def sign_in(self, email: str, verified: bool = True) -> dict[str, str]:
+        """Sign `email` in through /auth/login, the provider and /auth/callback; their headers."""
+        self.oidc.user = FakeUser(subject=f"sub-{email}", email=email, email_verified=verified)
+        self.client.cookies.clear()
+        start = self.client.get("/auth/login", follow_redirects=False)
+        assert start.status_code == 302, start.text
+        authorize = httpx.get(start.headers["location"], follow_redirects=False)
+        assert authorize.status_code == 302, authorize.text
+        back = urlsplit(authorize.headers["location"])
+        done = self.client.get(f"{back.path}?{back.query}", follow_redirects=False)
+        assert done.status_code == 302, done.text
+        token = done.cookies.get("tf_session") or self.client.cookies.get("tf_session")
+        assert token, "no session cookie was set"
+        self.client.cookies.clear()
+        self.tokens[email] = token
+        return {"Authorization": f"Bearer {token}"}
+
+    def tenant(self, owner: dict[str, str], slug: str) -> str:
+        answer = self.client.post(
+            "/v1/tenants", json={"slug": slug, "name": slug.title()}, headers=owner
+        )
+        assert answer.status_code == 201, answer.text
+        return slug
+
+    def member(self, owner: dict[str, str], slug: str, email: str, role: str) -> dict[str, str]:
+        headers = self.sign_in(email)
+        answer = self.client.post(
+            f"/v1/tenants/{slug}/members", json={"email": email, "role": role}, headers=owner
+        )
+        assert answer.status_code == 201, answer.text
+        return headers
+
+    def api_key(self, admin: dict[str, str], slug: str, role: str = "member") -> dict[str, str]:
+        answer = self.client.post(
+            f"/v1/tenants/{slug}/api-keys", json={"name": f"ci-{role}", "role": role}, headers=admin
+        )
+        assert answer.status_code == 201, answer.text
+        return {"Authorization": f"Bearer {answer.json()['key']}"}
+
+    def project(self, headers: dict[str, str], slug: str, name: str = "shop") -> str:
+        answer = self.client.post(
+            f"/v1/tenants/{slug}/projects",
+            json={"name": name, "url": "https://shop.example"},
+            headers=headers,
+        )
+        assert answer.status_code == 201, answer.text
+        return name
+
+    def namespace(self, slug: str) -> str:
+        return f"{self.container.settings.namespace_prefix}{slug}"
+
+    def tenant_id(self, slug: str) -> uuid.UUID:
+        from api.db.repositories import Tenants
+
+        with self.container.sessions() as session:
+            tenant = Tenants(session).by_slug(slug)
+            assert tenant is not None
+            return tenant.id
+
+
+def build_api(
+    engine: Engine,
+    oidc: FakeOidcProvider,
+    stripe_fake: FakeStripe,
+    resources: Resources | None = None,
+    **overrides: Any,
+) -> Iterator[Api]:
+    """The app with the in-memory cluster, or with `resources` (a real adapter) instead."""
+    cluster, clock = FakeCluster(), Clock()
+    settings = make_settings(oidc, stripe_fake, **overrides)
+    app = create_app(
+        settings,
+        Adapters(
+            engine=engine,
+            resources=resources or cluster,
+            namespaces=None if resources else cluster,
+            clock=clock,
+        ),
+    )
+    with TestClient(app, base_url=PUBLIC_URL) as client:
+        yield Api(client, app.state.container, oidc, stripe_fake, cluster, clock)
+
+
+@pytest.fixture
+def api(sqlite: Engine, oidc: FakeOidcProvider, stripe_fake: FakeStripe) -> Iterator[Api]:
+    """The app on a fresh SQLite database (the fast tier)."""
+    yield from build_api(sqlite, oidc, stripe_fake)
+
+
+@pytest.fixture
+def api_on(engine: Engine, oidc: FakeOidcProvider, stripe_fake: FakeStripe) -> Iterator[Api]:
+    """The app on SQLite and then on PostgreSQL (tests using it run on both)."""
+    yield from build_api(engine, oidc, stripe_fake)
