@@ -96,19 +96,17 @@ def test_running_stops_promptly_while_a_browser_keeps_a_connection_open(page: Pa
         page.goto(f"{base_url}/products")
         expect(page.get_by_role("status")).to_have_text("8 products")
         stopping = time.perf_counter()
-    assert time.perf_counter() - stopping < 3.0
+    # Not a speed target: a server waiting for the browser to hang up would take minutes.
+    assert time.perf_counter() - stopping < 10.0
     assert _port_is_free(int(base_url.rsplit(":", 1)[1]))
 
 
-def test_running_starts_fast_serves_and_frees_its_port() -> None:
-    started = time.perf_counter()
+def test_running_serves_and_frees_its_port() -> None:
     with running(DemoVersion.V3) as base_url:
-        startup_s = time.perf_counter() - started
         response = httpx.get(f"{base_url}/products?q=canvas")
         assert response.status_code == 200
         assert "3 products" in response.text
     port = int(base_url.rsplit(":", 1)[1])
-    assert startup_s < 1.0
     assert _port_is_free(port)
     with pytest.raises(httpx.ConnectError):
         httpx.get(base_url)
