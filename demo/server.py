@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from demo.app import create_app
 from demo.versions import DemoVersion
@@ -26,6 +27,15 @@ def serve(version: DemoVersion, host: str = "127.0.0.1", port: int = 8000) -> No
 @contextmanager
 def running(version: DemoVersion, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve `version` in a background thread and yield its base URL; port 0 picks a free port."""
+    with running_app(create_app(version), host, port, name=f"demo-{version}") as url:
+        yield url
+
+
+@contextmanager
+def running_app(
+    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, name: str = "app"
+) -> Iterator[str]:
+    """Serve any ASGI app in a background thread (tests use it for hostile sites too)."""
     # Binding here, not in uvicorn, reports a busy port to the caller and tells us the real port.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -35,7 +45,7 @@ def running(version: DemoVersion, host: str = "127.0.0.1", port: int = 0) -> Ite
         sock.close()
         raise
     config = uvicorn.Config(
-        create_app(version),
+        app,
         log_level="warning",
         lifespan="off",
         ws="none",
@@ -43,7 +53,7 @@ def running(version: DemoVersion, host: str = "127.0.0.1", port: int = 0) -> Ite
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name=f"demo-{version}", daemon=True
+        target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True
     )
     thread.start()
     try:
