@@ -67,9 +67,13 @@ class _Context:
         if element is None:
             return key or "?"
         fp = element.fingerprint
-        if element.kind is ElementKind.OTHER and fp.label:
-            return fp.label  # an output is named by what labels it ("Total")
-        return fp.label or fp.accessible_name or fp.text or fp.placeholder or element.key
+        # Buttons and links say what they are; fields and outputs are named by their label
+        # ("Email", "Total"), which for a button would only be the text beside it.
+        if element.kind in {ElementKind.BUTTON, ElementKind.LINK}:
+            names = (fp.accessible_name, fp.text, fp.value, fp.label)
+        else:
+            names = (fp.label, fp.accessible_name, fp.text, fp.placeholder)
+        return next((n for n in names if n), element.key)
 
     def form_title(self, form: Form) -> str:
         return self.label(form.submit).lower() if form.submit else form.key
@@ -340,10 +344,15 @@ def _form_cases(ctx: _Context, form: Form) -> list[_Draft]:
         if probe.kind is ProbeKind.VALID:
             if probe.outcome.invalid_fields or not probe.outcome.navigated:
                 continue  # the valid data was refused: no trustworthy oracle
-            title = f"{name} with valid data succeeds"
+            filled = bool(probe.inputs)
+            title = f"{name} with valid data succeeds" if filled else f"{name} succeeds"
             priority = Priority.P0 if form.purpose == "sign_in" else Priority.P1
             tags = (Tag.FLOW,) if form.purpose != "search" else (Tag.FLOW, Tag.SMOKE)
-            when = f"they fill {where} with valid data and press {name!r}"
+            when = (
+                f"they fill {where} with valid data and press {name!r}"
+                if filled
+                else f"they press {name!r}"
+            )
         elif probe.kind is ProbeKind.EMPTY:
             title = f"{name} with required fields empty is refused"
             priority, tags = Priority.P2, (Tag.FORM_VALIDATION, Tag.NEGATIVE)
@@ -351,12 +360,15 @@ def _form_cases(ctx: _Context, form: Form) -> list[_Draft]:
         else:
             field = ctx.label(probe.field)
             bad = probe.inputs.get(probe.field or "", "")
-            shown = "a wrong password" if bad and form.purpose == "sign_in" else repr(bad)
-            title = (
-                f"{name} for {shown} finds nothing"
-                if form.purpose == "search"
-                else f"{name} with {shown} as {field} is refused"
-            )
+            if form.purpose == "sign_in":
+                shown = "a wrong password"
+                title = f"{name} with {shown} is refused"
+            elif form.purpose == "search":
+                shown = repr(bad)
+                title = f"{name} for {shown} finds nothing"
+            else:
+                shown = repr(bad)
+                title = f"{name} with {shown} as {field} is refused"
             priority = Priority.P1 if form.purpose == "sign_in" else Priority.P2
             tags = (Tag.FORM_VALIDATION, Tag.NEGATIVE)
             when = f"they enter {shown} as {field} in {where} and press {name!r}"
