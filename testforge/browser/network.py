@@ -35,3 +35,20 @@ def watch_network(page: Any) -> InFlight:
     if counter is None:
         counter = _in_flight[page] = InFlight(page)
     return counter
+
+
+class QuietWindow:
+    """Says when a page has had no request in flight for QUIET_S; shared by the async
+    (discovery) and sync (test runtime) settle loops, which differ only in how they sleep."""
+
+    def __init__(self, counter: InFlight) -> None:
+        self._counter = counter
+        self._quiet_since: float | None = None
+
+    def reached(self, now: float) -> bool:
+        if self._counter.count:
+            self._quiet_since = None
+            return False
+        if self._quiet_since is None:
+            self._quiet_since = now
+        return now - self._quiet_since >= QUIET_S

@@ -8,7 +8,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from testforge.browser.locate import XPATHS_OF, rung_locator
-from testforge.browser.network import POLL_S, QUIET_S, SETTLE_CAP_S, watch_network
+from testforge.browser.network import POLL_S, SETTLE_CAP_S, QuietWindow, watch_network
 from testforge.browser.snapshot import PageSnapshot, RawElement, snapshot_async
 from testforge.discovery.scope import path_of
 from testforge.domain.app_model import CrawlIssue, CrawlIssueKind
@@ -81,14 +81,9 @@ async def settle(page: Page, timeout_s: float) -> None:
         await page.wait_for_load_state("load", timeout=min(timeout_s, SETTLE_CAP_S) * 1000)
     except PlaywrightError:
         return
-    counter, quiet_since = watch_network(page), None
-    while (now := loop.time()) < deadline:
-        if counter.count:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = now
-        elif now - quiet_since >= QUIET_S:
-            return
+    window = QuietWindow(watch_network(page))
+    # Polling on purpose: "no request for QUIET_S" is a span of time, not an event to await.
+    while (now := loop.time()) < deadline and not window.reached(now):  # noqa: ASYNC110
         await asyncio.sleep(POLL_S)
 
 

@@ -16,7 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from testforge.browser.locate import XPATH_OF, rung_locator
-from testforge.browser.network import POLL_S, QUIET_S, SETTLE_CAP_S, watch_network
+from testforge.browser.network import POLL_S, SETTLE_CAP_S, QuietWindow, watch_network
 from testforge.domain.app_model import AuthConfig
 from testforge.domain.healing import HealingResult, HealingStrategy
 from testforge.domain.locators import LocatorLadder
@@ -231,15 +231,9 @@ class Session:
             )
         except PlaywrightError:
             return
-        counter, quiet_since = watch_network(self.page), None
+        window = QuietWindow(watch_network(self.page))
         cap = time.monotonic() + SETTLE_CAP_S
-        while (now := time.monotonic()) < cap:
-            if counter.count:
-                quiet_since = None
-            elif quiet_since is None:
-                quiet_since = now
-            elif now - quiet_since >= QUIET_S:
-                return
+        while (now := time.monotonic()) < cap and not window.reached(now):
             self.page.wait_for_timeout(POLL_S * 1000)
 
     def _resolve(self, ladder: LocatorLadder) -> tuple[int, Locator] | None:
