@@ -36,19 +36,16 @@ def knowledge_learner() -> Iterator[Learner | None]:
 
 def _table(requests: list[HealingRequest]) -> Table:
     table = Table(title="healing requests", show_edge=False)
-    for column in ("id", "key", "decision", "strategy", "confidence", "tests", "now located by"):
-        table.add_column(column)
+    # Ids and keys are what people copy into --approve/--reject: never wrap or cut them.
+    table.add_column("id", no_wrap=True)
+    table.add_column("key", no_wrap=True)
+    table.add_column("decision", no_wrap=True)
+    table.add_column("found by", no_wrap=True)
+    table.add_column("tests", justify="right")
     for r in requests:
         chosen = r.result.chosen
-        table.add_row(
-            r.id,
-            r.key,
-            r.decision.value,
-            chosen.strategy.value if chosen else "-",
-            f"{chosen.confidence:.2f}" if chosen else "-",
-            str(len(r.tests)),
-            r.result.new_ladder[0].describe() if r.result.new_ladder else "-",
-        )
+        found = f"{chosen.strategy.value} {chosen.confidence:.2f}" if chosen else "-"
+        table.add_row(r.id, r.key, r.decision.value, found, str(len(r.tests)))
     return table
 
 
