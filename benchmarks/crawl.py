@@ -34,7 +34,8 @@ from demo.versions import DEMO_PASSWORD, DEMO_USER
 from testforge.browser.launch import launch_options
 from testforge.discovery.actuator import Actuator
 from testforge.discovery.assemble import PageAssembler
-from testforge.discovery.auth import Credentials, auth_config, find_login_page, sign_in
+from testforge.discovery.auth import Credentials, auth_config, find_sign_in, sign_in
+from testforge.discovery.contexts import ContextFactory
 from testforge.discovery.crawler import crawl
 from testforge.discovery.scope import CrawlScope
 from testforge.domain.app_model import CrawlLimits
@@ -48,7 +49,9 @@ async def measure(url: str, contexts: list[int], repeats: int) -> tuple[int, dic
         browser = await playwright.chromium.launch(**launch_options(BrowserSettings()))
         context = await browser.new_context()
         page = await context.new_page()
-        login = PageAssembler(scope).assemble(await find_login_page(page, scope, None, 15), 0).page
+        found = await find_sign_in(page, scope, None, 15)
+        assert found.capture is not None, "the demo signs in with a form"
+        login = PageAssembler(scope).assemble(found.capture, 0).page
         auth = auth_config(login)
         actuator = Actuator(page, {e.key: e for e in login.elements}, url, 15)
         await sign_in(actuator, auth, credentials)
@@ -61,7 +64,10 @@ async def measure(url: str, contexts: list[int], repeats: int) -> tuple[int, dic
             for _ in range(repeats):
                 started = time.perf_counter()
                 result = await crawl(
-                    browser, scope, CrawlLimits(concurrency=n), storage_state=state
+                    ContextFactory(browser, signed_in_state=state),
+                    scope,
+                    CrawlLimits(concurrency=n),
+                    signed_in=True,
                 )
                 elapsed = time.perf_counter() - started
                 pages = len(result.captures)

@@ -12,6 +12,7 @@ from testforge.artefacts import APP_MODEL, PLAN, SUITE_DIR, read_suite, write_mo
 from testforge.design.port import TestDesigner
 from testforge.discovery.service import DiscoveryProgress, DiscoveryRequest, discover
 from testforge.domain.app_model import AppModel
+from testforge.domain.errors import DiscoveryError
 from testforge.domain.plan import TestPlan
 from testforge.domain.results import RunResult
 from testforge.execution.local import ExecutionRequest, ProgressCallback, execute
@@ -19,6 +20,7 @@ from testforge.healing.policy import HealingPolicy, auto_applicable
 from testforge.healing.review import link_requests, requests_from_run, save_requests
 from testforge.knowledge.learn import SNAPSHOT_ENV, snapshot_for_workers
 from testforge.reporting.service import ReportPaths, write_reports
+from testforge.scriptgen import copyedits
 from testforge.scriptgen.render import generate_suite
 from testforge.settings import BrowserSettings, KnowledgeSettings
 
@@ -46,6 +48,12 @@ def generate(
     write_model(out / APP_MODEL, model)
     plan = designer.design(model)
     write_model(out / PLAN, plan)
+    if not plan.cases:
+        raise DiscoveryError(
+            f"discovery of {model.base_url} found nothing to test ({len(model.pages)} pages, "
+            f"{len(model.forms)} forms)",
+            fix="check the URL and credentials; widen --include or raise --max-pages",
+        )
     suite_dir = write_suite(generate_suite(plan, model), out / SUITE_DIR)
     return Generated(model=model, plan=plan, suite_dir=suite_dir)
 
@@ -59,7 +67,8 @@ def run_suite(
     summarise: Callable[[RunResult], str | None] | None = None,
     policy: HealingPolicy | None = None,
 ) -> tuple[RunResult, ReportPaths]:
-    """Execute, record every distinct heal as a HealingRequest next to the suite, report."""
+    """Execute, record every distinct heal as a HealingRequest and every copy change as a
+    CopyChangeRequest next to the suite, report."""
     policy = policy or HealingPolicy()
     out.mkdir(parents=True, exist_ok=True)
     snapshot = snapshot_for_workers(KnowledgeSettings(), out / "knowledge-snapshot.json")
@@ -69,6 +78,7 @@ def run_suite(
     suite = read_suite(suite_dir)
     requests = requests_from_run(result, suite, lambda healed: auto_applicable(healed, policy))
     save_requests(suite_dir, requests)
+    copyedits.save_requests(suite_dir, copyedits.requests_from_run(result))
     result = link_requests(result, suite)
     if summarise is not None:  # report insights: a plain-language summary of the failures
         result = result.model_copy(update={"insights": summarise(result)})

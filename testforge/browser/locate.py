@@ -9,19 +9,38 @@ from playwright.sync_api import Page as SyncPage
 
 from testforge.domain.locators import Locator, LocatorStrategy
 
-# Returns the absolute positional XPath of an element, as extract.js computes it.
+# Returns the absolute positional XPath of an element, as extract.js computes it: inside an open
+# shadow root the path continues from the host's with a "#shadow-root" step. DOM access goes
+# through the prototypes, as there: a form's named controls (<input name="parentElement">) shadow
+# its own properties.
 XPATH_OF = """(el) => {
-  const parts = [];
-  for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+  const get = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
+  const tagName = get(Element.prototype, "tagName");
+  const previous = get(Element.prototype, "previousElementSibling");
+  const parentNode = get(Node.prototype, "parentNode");
+  const nodeType = get(Node.prototype, "nodeType");
+  const host = get(ShadowRoot.prototype, "host");
+  const steps = [];  // innermost first
+  for (let n = el; n && nodeType.call(n) === 1;) {
+    const tag = tagName.call(n);
     let i = 1;
-    for (let s = n.previousElementSibling; s; s = s.previousElementSibling) {
-      if (s.tagName === n.tagName) i++;
+    for (let s = previous.call(n); s; s = previous.call(s)) {
+      if (tagName.call(s) === tag) i++;
     }
-    parts.unshift(`${n.tagName.toLowerCase()}[${i}]`);
+    steps.push(`${tag.toLowerCase()}[${i}]`);
+    const parent = parentNode.call(n);
+    if (parent instanceof ShadowRoot) {
+      steps.push("#shadow-root");
+      n = host.call(parent);
+    } else {
+      n = parent;
+    }
   }
-  return "/" + parts.join("/");
+  return "/" + steps.reverse().join("/");
 }"""
 XPATHS_OF = f"(els) => els.map({XPATH_OF})"
+# Whether a locator's matches are exactly the element at `xpath` (one round trip, no list built).
+IS_ONLY = f"(els, xpath) => els.length === 1 && ({XPATH_OF})(els[0]) === xpath"
 
 
 @overload

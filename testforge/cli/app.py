@@ -7,7 +7,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
-from testforge.cli.console import error
+from testforge.cli.console import crashed, error
 from testforge.domain.errors import TestForgeError
 from testforge.settings import BrowserSettings
 
@@ -60,6 +60,11 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
             error(exc)
             raise typer.Exit(EXIT_ERROR) from exc
         except KeyboardInterrupt as exc:
+            raise typer.Exit(EXIT_ERROR) from exc
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # a crash is never "tests failed" (exit 1): say so, exit 2
+            crashed(exc)
             raise typer.Exit(EXIT_ERROR) from exc
 
     return wrapper

@@ -15,6 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from testforge.domain.app_model import AppModel
 from testforge.domain.errors import TestForgeError
 from testforge.domain.results import RunResult, TestStatus
 
@@ -27,6 +28,53 @@ def error(exc: TestForgeError) -> None:
     console.print(f"[bold red]error:[/] {exc.problem}", soft_wrap=True, highlight=False)
     if exc.fix:
         console.print(f"[yellow]fix:[/] {exc.fix}", soft_wrap=True, highlight=False)
+
+
+def crashed(exc: BaseException) -> None:
+    """An unexpected error: the traceback goes to a file, the terminal gets one line and where
+    to find it (and where to report it)."""
+    import tempfile
+    import traceback
+
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="testforge-crash-", suffix=".txt", delete=False, encoding="utf-8"
+    ) as sink:
+        traceback.print_exception(exc, file=sink)
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    console.print(
+        f"[bold red]internal error:[/] {type(exc).__name__}: {first}",
+        soft_wrap=True,
+        highlight=False,
+    )
+    console.print(
+        f"[yellow]fix:[/] this is a TestForge bug; the traceback is in {sink.name}: please "
+        "report it with that file",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+def discovery_report(model: AppModel) -> None:
+    """What discovery did not do and why, then what went wrong: never silent about either."""
+    for skipped in model.skipped:
+        example = f" (e.g. {skipped.examples[0]})" if skipped.examples else ""
+        console.print(
+            f"[dim]skipped {skipped.count}:[/] {skipped.detail}{example}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    for issue in model.issues:
+        console.print(
+            f"[yellow]{issue.kind.value}[/] {issue.url}: {issue.message}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    if not model.allow_writes:
+        console.print(
+            "[dim]read-only discovery: forms that write were only checked for the browser's own "
+            "validation (--allow-writes explores them, on a disposable environment)[/]",
+            highlight=False,
+        )
 
 
 class DiscoveryBar:

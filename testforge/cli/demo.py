@@ -58,6 +58,7 @@ def demo_command(
                 limits=CrawlLimits(),
                 credentials=credentials,
                 screenshots=out / "screenshots",
+                allow_writes=True,  # the demo shop is disposable: explore the cart and checkout
             )
             with console.discovery_progress() as bar:
                 generated = generate(request, OfflineDesigner(), out, state.browser, bar)

@@ -33,6 +33,22 @@ PageTimeout = Annotated[float, typer.Option(min=1, help="Seconds a page may take
 Probe = Annotated[
     bool, typer.Option(help="Submit forms during discovery to observe validation and results")
 ]
+AllowWrites = Annotated[
+    bool,
+    typer.Option(
+        help="Let discovery send forms that change data, and the tests it generates too: only "
+        "for a disposable environment (deleting, bulk actions, your own account and signing out "
+        "are never explored)"
+    ),
+]
+BeforeEach = Annotated[
+    str | None,
+    typer.Option(
+        envvar="TESTFORGE_BEFORE_EACH",
+        help="A shell command that resets the application before every test (runs the tests "
+        "one at a time)",
+    ),
+]
 Workers = Annotated[
     int, typer.Option(min=1, max=64, help="Browser contexts running tests in parallel")
 ]

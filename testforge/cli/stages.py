@@ -18,6 +18,8 @@ from testforge.cli import console
 from testforge.cli.app import EXIT_OK, EXIT_TESTS_FAILED, app, handles_errors, state
 from testforge.cli.llm import LLM, llm_stack, show_designer, write_llm_report
 from testforge.cli.options import (
+    AllowWrites,
+    BeforeEach,
     Concurrency,
     Exclude,
     Heal,
@@ -76,10 +78,12 @@ def run(
     include: Include = None,
     exclude: Exclude = None,
     probe: Probe = True,
+    allow_writes: AllowWrites = False,
     workers: Workers = 2,
     retries: Retries = 1,
     timeout: Timeout = 60.0,
     heal: Heal = True,
+    before_each: BeforeEach = None,
     llm: LLM = LLMMode.AUTO,
 ) -> None:
     """Run the whole pipeline on URL: discover, design, generate, execute, report."""
@@ -92,6 +96,7 @@ def run(
         login_path=login_path,
         probe_forms=probe,
         screenshots=out / "screenshots",
+        allow_writes=allow_writes,
     )
     with console.discovery_progress() as bar:
         generated = generate_pipeline(
@@ -101,6 +106,7 @@ def run(
         f"discovered {len(generated.model.pages)} pages, {len(generated.model.forms)} forms, "
         f"{len(generated.model.flows)} flows → {len(generated.plan.cases)} tests"
     )
+    console.discovery_report(generated.model)
     show_designer(stack)
     execution = ExecutionRequest(
         base_url=generated.model.base_url,
@@ -109,6 +115,7 @@ def run(
         test_timeout_s=timeout,
         heal=heal,
         credentials=creds,
+        before_each=before_each,
     )
     with console.execution_progress() as bar_:
         result, _ = run_suite(
@@ -133,6 +140,7 @@ def discover_command(
     include: Include = None,
     exclude: Exclude = None,
     probe: Probe = True,
+    allow_writes: AllowWrites = False,
 ) -> None:
     """Crawl URL in a real browser and write OUT/app-model.json."""
     request = DiscoveryRequest(
@@ -142,6 +150,7 @@ def discover_command(
         login_path=login_path,
         probe_forms=probe,
         screenshots=out / "screenshots",
+        allow_writes=allow_writes,
     )
     with console.discovery_progress() as bar:
         model = discover(request, state.browser, bar)
@@ -150,8 +159,7 @@ def discover_command(
         f"{len(model.pages)} pages, {sum(len(p.elements) for p in model.pages)} elements, "
         f"{len(model.forms)} forms, {len(model.flows)} flows → {path}"
     )
-    for issue in model.issues:
-        console.out.print(f"[yellow]{issue.kind.value}[/] {issue.url}: {issue.message}")
+    console.discovery_report(model)
 
 
 @app.command()
@@ -214,6 +222,7 @@ def execute(
     timeout: Timeout = 60.0,
     heal: Heal = True,
     select: Select = None,
+    before_each: BeforeEach = None,
 ) -> None:
     """Run a generated suite and write report.html, junit.xml and report.json to OUT."""
     suite = read_suite(suite_dir)
@@ -225,6 +234,7 @@ def execute(
         heal=heal,
         select=select,
         credentials=credentials(username, password),
+        before_each=before_each,
     )
     with console.execution_progress() as bar:
         result, _ = run_suite(suite_dir, request, out, state.browser, bar)

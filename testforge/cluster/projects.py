@@ -113,6 +113,7 @@ def discovery_children(project: ProjectState, config: SandboxConfig) -> tuple[Ma
         limits=spec.crawl.limits(),
         login_path=spec.auth.login_path if spec.auth else None,
         probe_forms=spec.crawl.probe_forms,
+        allow_writes=spec.crawl.allow_writes,
     )
     labels = {names.LABEL_PROJECT: project.owner.name}
     return (

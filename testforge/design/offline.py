@@ -1,16 +1,20 @@
 """The offline designer: deterministic rules that turn an AppModel into a TestPlan, no LLM.
 
 Expectations come only from what discovery observed on the baseline (probe outcomes, page
-observations), so every generated test passes on the application it was generated from.
+observations), and only from observations that held on two loads and change with neither the
+data nor the clock (testforge.domain.oracles), so every generated test passes on the application
+it was generated from. A page is identified by its URL and its stable heading, never by its
+whole title. When the app needs signing in, every test runs with the test account's session,
+except the tests about signing in and out, which sign in themselves.
 """
 
-import re
 from dataclasses import dataclass, field
 
 from testforge.design.validate import ensure_valid
 from testforge.discovery.keys import slugify
 from testforge.domain.app_model import (
     AppModel,
+    AuthScheme,
     Element,
     ElementKind,
     Flow,
@@ -22,14 +26,15 @@ from testforge.domain.app_model import (
     Page,
     ProbeKind,
 )
+from testforge.domain.effects import Effect
 from testforge.domain.locators import path_regex
+from testforge.domain.oracles import MONEY, assertable, volatile
 from testforge.domain.plan import Action, Clause, Priority, Step, Tag, TestCase, TestPlan
 
 MAX_ECHOES = 6
 MAX_MESSAGES = 3
 MAX_ASYNC_TEXTS = 3
-MAX_TEXT_ASSERTION = 80
-_MONEY = re.compile(r"[$€£¥]\s?\d|\d[.,]\d{2}\b")
+_MONEY = MONEY
 _FLOW_ACTIONS = {
     FlowStepAction.GOTO: Action.GOTO,
     FlowStepAction.CLICK: Action.CLICK,
@@ -37,6 +42,7 @@ _FLOW_ACTIONS = {
     FlowStepAction.FILL: Action.FILL,
     FlowStepAction.SELECT: Action.SELECT,
     FlowStepAction.CHECK: Action.CHECK,
+    FlowStepAction.UPLOAD: Action.UPLOAD,
 }
 
 
@@ -78,6 +84,13 @@ class _Context:
     def form_title(self, form: Form) -> str:
         return self.label(form.submit).lower() if form.submit else form.key
 
+    def signed_in(self, page: Page) -> bool:
+        """Tests of what discovery saw signed in run with the session; the rest signed out."""
+        return self.model.auth is not None and page.signed_in
+
+    def page_of(self, form: Form) -> Page:
+        return next(p for p in self.model.pages if any(f is form for f in p.forms))
+
 
 class OfflineDesigner:
     name = "offline"
@@ -93,6 +106,7 @@ class OfflineDesigner:
             drafts.extend(_form_cases(ctx, form))
         for flow in model.flows:
             drafts.extend(_flow_cases(ctx, flow))
+        drafts.extend(_auth_cases(ctx))
         plan = TestPlan(base_url=model.base_url, designer=self.name, cases=_number(drafts))
         return ensure_valid(plan, model)
 
@@ -126,34 +140,55 @@ def _number(drafts: list[_Draft]) -> list[TestCase]:
     return cases
 
 
-def _given(clause_steps: list[Step], signed_in: bool) -> tuple[list[Step], str]:
-    prefix = [Step(clause=Clause.GIVEN, action=Action.SIGN_IN)] if signed_in else []
-    who = "a signed-in user" if signed_in else "a visitor"
-    return prefix + clause_steps, who
+def _who(signed_in: bool) -> str:
+    return "a signed-in user" if signed_in else "a visitor"
 
 
 def _goto(path: str, clause: Clause = Clause.GIVEN) -> Step:
     return Step(clause=clause, action=Action.GOTO, value=path)
 
 
-def _heading_key(page: Page) -> str | None:
-    return next(
+def _stable_heading(page: Page) -> tuple[str, str] | None:
+    """The key and text of the page's main heading, when it held on two loads."""
+    if not page.heading or page.heading not in page.stable_texts or not assertable(page.heading):
+        return None
+    key = next(
         (e.key for e in page.elements if e.kind is ElementKind.OTHER and e.fingerprint.tag == "h1"),
         None,
     )
+    return (key, page.heading) if key else None
+
+
+def _identity_checks(page: Page, path: str) -> tuple[list[Step], str]:
+    """What identifies a page: its URL, and its main heading when that is stable."""
+    checks = [Step(clause=Clause.THEN, action=Action.EXPECT_URL, value=path_regex(path))]
+    heading = _stable_heading(page)
+    if heading is None:
+        return checks, f"{path} is open"
+    checks.append(
+        Step(clause=Clause.THEN, action=Action.EXPECT_TEXT, target=heading[0], value=heading[1])
+    )
+    return checks, f"{path} is open and headed {heading[1]!r}"
+
+
+MAX_TEMPLATE_SAMPLES = 3  # pages of one template that get a "loads" test of their own
+
+
+def _members(ctx: _Context, page: Page) -> list[Page]:
+    return [p for p in ctx.model.pages if p.template == page.template and p.state is None]
+
+
+def _representative(ctx: _Context, page: Page) -> bool:
+    return page.template is None or page == _members(ctx, page)[0]
 
 
 def _page_cases(ctx: _Context, page: Page) -> list[_Draft]:
-    representative = page.template is None or page == next(
-        p for p in ctx.model.pages if p.template == page.template
-    )
-    steps, who = _given([], page.requires_auth)
-    checks = [Step(clause=Clause.THEN, action=Action.EXPECT_TITLE, value=page.title)]
-    heading = _heading_key(page)
-    if heading and page.heading:
-        checks.append(
-            Step(clause=Clause.THEN, action=Action.EXPECT_TEXT, target=heading, value=page.heading)
-        )
+    representative = _representative(ctx, page)
+    if page.template and page not in _members(ctx, page)[:MAX_TEMPLATE_SAMPLES]:
+        return []  # one template, one behaviour: a few samples say it all
+    signed_in = ctx.signed_in(page)
+    who = _who(signed_in)
+    checks, said = _identity_checks(page, page.path)
     priority = Priority.P0 if page.path == "/" else Priority.P1 if representative else Priority.P3
     drafts = [
         _Draft(
@@ -162,13 +197,14 @@ def _page_cases(ctx: _Context, page: Page) -> list[_Draft]:
             tags=(Tag.SMOKE,),
             given=f"{who} of the application",
             when=f"they open {page.path}",
-            then=f"the page titled {page.title!r} shows its heading",
-            steps=[*steps, _goto(page.path, Clause.WHEN), *checks],
+            then=said,
+            steps=[_goto(page.path, Clause.WHEN), *checks],
             pages=(page.path,),
-            needs_auth=page.requires_auth,
+            needs_auth=signed_in,
         )
     ]
-    texts = [t for t in page.async_texts if len(t) <= MAX_TEXT_ASSERTION][:MAX_ASYNC_TEXTS]
+    stable = set(page.stable_texts)
+    texts = [t for t in page.async_texts if t in stable and assertable(t)][:MAX_ASYNC_TEXTS]
     if texts and representative:
         drafts.append(
             _Draft(
@@ -179,7 +215,6 @@ def _page_cases(ctx: _Context, page: Page) -> list[_Draft]:
                 when=f"they open {page.path} and its scripts load the rest",
                 then="the late content appears: " + "; ".join(texts),
                 steps=[
-                    *steps,
                     _goto(page.path, Clause.WHEN),
                     *(
                         Step(clause=Clause.THEN, action=Action.EXPECT_PAGE_TEXT, value=t)
@@ -187,7 +222,7 @@ def _page_cases(ctx: _Context, page: Page) -> list[_Draft]:
                     ),
                 ],
                 pages=(page.path,),
-                needs_auth=page.requires_auth,
+                needs_auth=signed_in,
             )
         )
     return drafts
@@ -202,38 +237,40 @@ def _navigation_cases(ctx: _Context) -> list[_Draft]:
     seen: set[str] = set()
     for in_nav in (True, False):
         for page in stateless:
-            if page.template and page != next(p for p in stateless if p.template == page.template):
+            if not _representative(ctx, page):
                 continue
             for link in page.links:
                 element = ctx.elements[link.element]
                 target = known.get(link.target)
-                if element.in_navigation != in_nav or target is None or link.target == page.path:
+                if (
+                    element.in_navigation != in_nav
+                    or target is None
+                    or link.target == page.path
+                    or link.effect.effect is not Effect.NAVIGATE
+                    or target.signed_in != page.signed_in
+                    or volatile(link.text)
+                ):
                     continue
                 group = target.template or target.path
                 if group in seen:
                     continue
                 seen.add(group)
-                signed_in = page.requires_auth or target.requires_auth
-                steps, who = _given([_goto(page.path)], signed_in)
+                signed_in = ctx.signed_in(page)
+                checks, said = _identity_checks(target, link.target)
+                click = Action.CLICK_NEW_TAB if link.new_tab else Action.CLICK
                 drafts.append(
                     _Draft(
-                        title=f"{link.text or link.target} link on {page.path} opens {target.path}",
+                        title=f"{link.text or link.target} link on {page.path} opens {target.path}"
+                        + (" in a new tab" if link.new_tab else ""),
                         priority=Priority.P2 if in_nav else Priority.P3,
                         tags=(Tag.NAVIGATION,),
-                        given=f"{who} on {page.path}",
+                        given=f"{_who(signed_in)} on {page.path}",
                         when=f"they follow the {link.text!r} link",
-                        then=f"they reach {target.path}",
+                        then=("another tab opens: " if link.new_tab else "") + said,
                         steps=[
-                            *steps,
-                            Step(clause=Clause.WHEN, action=Action.CLICK, target=link.element),
-                            Step(
-                                clause=Clause.THEN,
-                                action=Action.EXPECT_URL,
-                                value=path_regex(target.path),
-                            ),
-                            Step(
-                                clause=Clause.THEN, action=Action.EXPECT_TITLE, value=target.title
-                            ),
+                            _goto(page.path),
+                            Step(clause=Clause.WHEN, action=click, target=link.element),
+                            *checks,
                         ],
                         pages=(page.path, target.path),
                         needs_auth=signed_in,
@@ -250,21 +287,22 @@ def _flow_steps(steps: list[FlowStep], clause: Clause) -> list[Step]:
 
 
 def _setup_steps(ctx: _Context, form: Form) -> tuple[list[Step], bool]:
-    signed_in = ctx.model.auth is not None and form.purpose != "sign_in"
-    steps, _ = _given(_flow_steps(form.setup, Clause.GIVEN), signed_in)
-    return steps, signed_in
+    signed_in = form.purpose != "sign_in" and ctx.signed_in(ctx.page_of(form))
+    return _flow_steps(form.setup, Clause.GIVEN), signed_in
 
 
-def _fill_steps(ctx: _Context, form: Form, inputs: dict[str, str]) -> list[Step]:
+def _fill_steps(ctx: _Context, form: Form, probe: FormProbe) -> list[Step]:
     by_key = {f.element: f for f in form.fields}
     steps = []
-    for key, value in inputs.items():
+    for key, value in probe.inputs.items():
         kind = by_key[key].input_type
         action = (
             Action.SELECT
             if kind == "select"
             else Action.CHECK
             if kind in {"checkbox", "radio"}
+            else Action.UPLOAD
+            if kind == "file"
             else Action.FILL
         )
         steps.append(
@@ -273,6 +311,7 @@ def _fill_steps(ctx: _Context, form: Form, inputs: dict[str, str]) -> list[Step]
                 action=action,
                 target=key,
                 value=None if action is Action.CHECK else value,
+                unique=key in probe.unique,
             )
         )
     if form.submit:
@@ -301,7 +340,14 @@ def _outcome_checks(ctx: _Context, form: Form, probe: FormProbe) -> tuple[list[S
     for key in outcome.echoed_fields[:MAX_ECHOES]:
         value = probe.inputs[key]
         echoed_values.append(value)
-        checks.append(Step(clause=Clause.THEN, action=Action.EXPECT_PAGE_TEXT, value=value))
+        checks.append(
+            Step(
+                clause=Clause.THEN,
+                action=Action.EXPECT_PAGE_TEXT,
+                value=value,
+                unique=key in probe.unique,
+            )
+        )
     if echoed_values:
         said.append(
             "the entered "
@@ -319,12 +365,13 @@ def _outcome_checks(ctx: _Context, form: Form, probe: FormProbe) -> tuple[list[S
 def _messages(probe: FormProbe, form_page: str, echoed: list[str]) -> list[str]:
     """New texts worth asserting: errors for refusals; heading, amounts and status otherwise."""
     outcome = probe.outcome
+    valid = probe.kind is ProbeKind.VALID  # seen on two runs: amounts may be asserted
     texts = [
         t
         for t in outcome.new_texts
-        if len(t) <= MAX_TEXT_ASSERTION and not any(v in t for v in echoed)
+        if assertable(t, money=valid) and not any(v in t for v in echoed)
     ]
-    if probe.kind is not ProbeKind.VALID:
+    if not valid:
         return texts[:MAX_MESSAGES]
     stayed = outcome.url_path.split("?")[0] == form_page
     wanted = [t for t in texts if t == outcome.heading or _MONEY.search(t)]
@@ -334,10 +381,11 @@ def _messages(probe: FormProbe, form_page: str, echoed: list[str]) -> list[str]:
 def _form_cases(ctx: _Context, form: Form) -> list[_Draft]:
     drafts: list[_Draft] = []
     setup, signed_in = _setup_steps(ctx, form)
-    who = "a signed-in user" if signed_in else "a visitor"
+    who = _who(signed_in)
     where = f"the {form.key.split('.', 1)[0]} form on {form.page}"
     name = ctx.form_title(form)
     for probe in form.probes:
+        tags: tuple[Tag, ...]
         checks, said = _outcome_checks(ctx, form, probe)
         if not checks:
             continue
@@ -347,7 +395,13 @@ def _form_cases(ctx: _Context, form: Form) -> list[_Draft]:
             filled = bool(probe.inputs)
             title = f"{name} with valid data succeeds" if filled else f"{name} succeeds"
             priority = Priority.P0 if form.purpose == "sign_in" else Priority.P1
-            tags = (Tag.FLOW,) if form.purpose != "search" else (Tag.FLOW, Tag.SMOKE)
+            tags = (
+                (Tag.AUTH, Tag.FLOW)
+                if form.purpose == "sign_in"
+                else (Tag.FLOW, Tag.SMOKE)
+                if form.purpose == "search"
+                else (Tag.FLOW,)
+            )
             when = (
                 f"they fill {where} with valid data and press {name!r}"
                 if filled
@@ -371,6 +425,8 @@ def _form_cases(ctx: _Context, form: Form) -> list[_Draft]:
                 title = f"{name} with {shown} as {field} is refused"
             priority = Priority.P1 if form.purpose == "sign_in" else Priority.P2
             tags = (Tag.FORM_VALIDATION, Tag.NEGATIVE)
+            if form.purpose == "sign_in":
+                tags = (Tag.AUTH, Tag.FORM_VALIDATION, Tag.NEGATIVE)
             when = f"they enter {shown} as {field} in {where} and press {name!r}"
         drafts.append(
             _Draft(
@@ -381,7 +437,7 @@ def _form_cases(ctx: _Context, form: Form) -> list[_Draft]:
                 + (f" ({_setup_summary(ctx, form)})" if len(form.setup) > 1 else ""),
                 when=when,
                 then=", ".join(said),
-                steps=[*setup, *_fill_steps(ctx, form, probe.inputs), *checks],
+                steps=[*setup, *_fill_steps(ctx, form, probe), *checks],
                 pages=(form.page,),
                 form=form.key,
                 needs_auth=signed_in,
@@ -408,15 +464,12 @@ def _flow_cases(ctx: _Context, flow: Flow) -> list[_Draft]:
     if probe is None:
         return []
     steps, signed_in = _setup_steps(ctx, form)
-    steps = [
-        s.model_copy(update={"clause": Clause.WHEN}) if s.action is not Action.SIGN_IN else s
-        for s in steps
-    ]
+    steps = [s.model_copy(update={"clause": Clause.WHEN}) for s in steps]
     journey: list[Step] = []
     said: list[str] = []
     variants = [p for p in ctx.model.pages if p.state is not None]
     prefix: list[FlowStep] = []
-    for step, flow_step in zip(steps[1 if signed_in else 0 :], form.setup, strict=True):
+    for step, flow_step in zip(steps, form.setup, strict=True):
         journey.append(step)
         prefix.append(flow_step)
         for page in variants:
@@ -438,19 +491,16 @@ def _flow_cases(ctx: _Context, flow: Flow) -> list[_Draft]:
     checks, final = _outcome_checks(ctx, form, probe)
     if checks:
         checks[0] = checks[0].model_copy(update={"note": ", ".join(final)})
-    prefix_steps = [steps[0]] if signed_in else []
     return [
         _Draft(
             title=flow.name,
             priority=Priority.P0 if flow.kind is FlowKind.PURCHASE else Priority.P1,
             tags=(Tag.FLOW, Tag.SMOKE) if flow.kind is FlowKind.PURCHASE else (Tag.FLOW,),
-            given=("a signed-in user" if signed_in else "a visitor")
-            + f" starting on {flow.pages[0]}",
+            given=f"{_who(signed_in)} starting on {flow.pages[0]}",
             when="they go through " + flow.name,
             then="; ".join([*said, *final]),
             steps=[
-                *prefix_steps,
-                *_annotate_whens(ctx, [*journey, *_fill_steps(ctx, form, probe.inputs)]),
+                *_annotate_whens(ctx, [*journey, *_fill_steps(ctx, form, probe)]),
                 *checks,
             ],
             pages=(form.page, *(p for p in flow.pages if p != form.page)),
@@ -485,3 +535,76 @@ def _annotate_whens(ctx: _Context, steps: list[Step]) -> list[Step]:
         else:
             out.append(step)
     return out
+
+
+def _auth_cases(ctx: _Context) -> list[_Draft]:
+    """Signing in over HTTP (a form's sign-in is covered by its probes) and signing out: a
+    suite must fail when either stops working. These tests sign in themselves, in their own
+    session, so signing out never ends the session the other tests share."""
+    auth = ctx.model.auth
+    if auth is None:
+        return []
+    drafts: list[_Draft] = []
+    if auth.scheme is AuthScheme.HTTP:
+        landed = auth.landing_path or auth.login_path
+        drafts += [
+            _Draft(
+                title="HTTP sign-in with valid credentials succeeds",
+                priority=Priority.P0,
+                tags=(Tag.AUTH, Tag.SMOKE),
+                given="a visitor with the test account's credentials",
+                when=f"they answer the HTTP sign-in challenge of {auth.login_path}",
+                then=f"they reach {landed}",
+                steps=[
+                    Step(clause=Clause.WHEN, action=Action.SIGN_IN),
+                    Step(clause=Clause.THEN, action=Action.EXPECT_URL, value=path_regex(landed)),
+                ],
+                pages=(auth.login_path,),
+            ),
+            _Draft(
+                title="HTTP sign-in with a wrong password is refused",
+                priority=Priority.P1,
+                tags=(Tag.AUTH, Tag.NEGATIVE),
+                given="a visitor",
+                when=f"they answer the HTTP sign-in challenge of {auth.login_path} with a "
+                "wrong password",
+                then="the server refuses them (HTTP 401)",
+                steps=[Step(clause=Clause.THEN, action=Action.EXPECT_SIGN_IN_REFUSED)],
+                pages=(auth.login_path,),
+            ),
+        ]
+    # A sign-out control in a closed menu is hidden either way: its absence proves nothing, so
+    # such a test needs a page that sends visitors to sign in.
+    provable = auth.sign_out_menu is None or (
+        auth.protected_path is not None and auth.scheme is AuthScheme.FORM
+    )
+    if auth.sign_out and auth.sign_out_page and provable:
+        label = ctx.label(auth.sign_out)
+        then = "the sign-out control is gone" + (
+            f" and {auth.protected_path} sends them to sign in"
+            if auth.protected_path and auth.scheme is AuthScheme.FORM
+            else ""
+        )
+        drafts.append(
+            _Draft(
+                title=f"{label} ends the session",
+                priority=Priority.P1,
+                tags=(Tag.AUTH, Tag.FLOW),
+                given="a user who signed in",
+                when=f"they press {label!r} on {auth.sign_out_page}",
+                then=then,
+                steps=[
+                    Step(clause=Clause.GIVEN, action=Action.SIGN_IN),
+                    _goto(auth.sign_out_page),
+                    *(
+                        [Step(clause=Clause.WHEN, action=Action.CLICK, target=auth.sign_out_menu)]
+                        if auth.sign_out_menu
+                        else []
+                    ),
+                    Step(clause=Clause.WHEN, action=Action.CLICK, target=auth.sign_out),
+                    Step(clause=Clause.THEN, action=Action.EXPECT_SIGNED_OUT),
+                ],
+                pages=(auth.sign_out_page,),
+            )
+        )
+    return drafts

@@ -1,15 +1,24 @@
 """Replaying flow steps by registry key in discovery's browser contexts."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urljoin
 
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import FilePayload, Page
 from playwright.async_api import Locator as AsyncLocator
-from playwright.async_api import Page
 
+from testforge.browser.fields import (
+    CLOSE_DIALOG,
+    LEAVES_WITH_TAB_JS,
+    PROBE_CLICK_MS,
+    blocked_by_dialog,
+)
 from testforge.browser.locate import rung_locator
 from testforge.discovery.capture import settle
 from testforge.domain.app_model import Element, FlowStep, FlowStepAction
+from testforge.domain.testdata import sample_file
+
+ACTION_TIMEOUT_S = 5.0  # a click or a fill; page loads get the page timeout
 
 
 class StepError(Exception):
@@ -24,6 +33,9 @@ class Actuator:
         self._elements = elements
         self._base_url = base_url
         self._timeout_ms = timeout_s * 1000
+        self._action_ms = min(timeout_s, ACTION_TIMEOUT_S) * 1000
+        # The writes the context's guard stopped so far (none for unguarded contexts).
+        self.blocked: Callable[[], list[str]] = list
 
     @property
     def timeout_s(self) -> float:
@@ -56,14 +68,32 @@ class Actuator:
         target = await self.locate(step.element)
         match step.action:
             case FlowStepAction.CLICK | FlowStepAction.SUBMIT:
-                await target.click(timeout=self._timeout_ms)
+                await self._click(target)
                 await settle(self.page, self._timeout_ms / 1000)
             case FlowStepAction.FILL:
-                await target.fill(step.value or "", timeout=self._timeout_ms)
+                await target.fill(step.value or "", timeout=self._action_ms)
+                if await target.evaluate(LEAVES_WITH_TAB_JS):
+                    await target.press("Tab", timeout=self._action_ms)
             case FlowStepAction.SELECT:
-                await target.select_option(label=step.value, timeout=self._timeout_ms)
+                await target.select_option(label=step.value, timeout=self._action_ms)
             case FlowStepAction.CHECK:
-                await target.check(timeout=self._timeout_ms)
+                await target.check(timeout=self._action_ms)
+            case FlowStepAction.UPLOAD:
+                mime, data = sample_file(step.value or "")
+                payload: FilePayload = {"name": step.value or "", "mimeType": mime, "buffer": data}
+                await target.set_input_files(payload, timeout=self._action_ms)
+
+    async def _click(self, target: AsyncLocator) -> None:
+        """Click as a person does: a dialog of the page's own in the way is closed first."""
+        try:
+            await target.click(trial=True, timeout=PROBE_CLICK_MS)
+        except PlaywrightError as exc:
+            if blocked_by_dialog(exc):
+                await self.page.keyboard.press("Escape")
+                close = self.page.locator(CLOSE_DIALOG).filter(visible=True)
+                if await close.count():
+                    await close.first.click(timeout=self._action_ms)
+        await target.click(timeout=self._action_ms)
 
     async def run_all(self, steps: list[FlowStep]) -> None:
         for step in steps:

@@ -15,6 +15,7 @@ from testforge.domain.app_model import (
     Link,
     Page,
 )
+from testforge.domain.effects import FieldFacts, classify_form, classify_link
 from testforge.domain.fingerprint import ElementFingerprint
 from testforge.domain.testdata import category_of
 
@@ -73,6 +74,7 @@ class PageAssembler:
         *,
         scope_name: str | None = None,
         requires_auth: bool = False,
+        signed_in: bool = False,
         reuse: Page | None = None,
     ) -> AssembledPage:
         """Key the capture's elements; elements identical to ones of `reuse` keep their keys."""
@@ -112,7 +114,13 @@ class PageAssembler:
             key_by_xpath[raw.xpath] = element.key
         forms = self._forms(cap, path, scope_name, raw_by_key)
         links = [
-            Link(element=key, target=path_of(raw.href), text=raw.text or raw.accessible_name or "")
+            Link(
+                element=key,
+                target=path_of(raw.href),
+                text=raw.text or raw.accessible_name or "",
+                effect=classify_link(raw.text or "", raw.href, raw.accessible_name or ""),
+                new_tab=(raw.target or "").lower() == "_blank",
+            )
             for key, raw in raw_by_key.items()
             if raw.tag == "a" and raw.href and self._scope.allows(raw.href)
         ]
@@ -124,9 +132,11 @@ class PageAssembler:
             depth=depth,
             status=cap.status,
             requires_auth=requires_auth,
+            signed_in=signed_in,
             screenshot=cap.screenshot,
             landmarks=tuple(sorted(set(cap.snapshot.landmarks))),
             async_texts=cap.async_texts,
+            stable_texts=cap.stable_texts or (),
             elements=elements,
             forms=forms,
             links=links,
@@ -139,10 +149,12 @@ class PageAssembler:
         forms = []
         for raw_form in cap.snapshot.forms:
             members = [(k, r) for k, r in raw_by_key.items() if r.form == raw_form.key]
-            fields = [
-                _field(k, r) for k, r in members if r.constraints is not None and not _is_submit(r)
+            fields = [  # a disabled field takes no input and is not sent
+                _field(k, r)
+                for k, r in members
+                if r.constraints is not None and not _is_submit(r) and not r.disabled
             ]
-            submit = next((k for k, r in members if _is_submit(r)), None)
+            submit = next((k for k, r in members if _is_submit(r) and not r.disabled), None)
             if submit is None:
                 continue  # a form nobody can submit by clicking is not a form we can test
             in_scope = self._scope.allows(raw_form.action)
@@ -154,6 +166,13 @@ class PageAssembler:
                 purpose = "search"
             else:
                 purpose = "generic"
+            button = raw_by_key[submit]
+            effect = classify_form(
+                raw_form.method,
+                raw_form.action,
+                " ".join(t for t in (button.accessible_name, button.text, button.value) if t),
+                [FieldFacts(f.name, f.input_type, f.label) for f in fields],
+            )
             forms.append(
                 Form(
                     key=self._keys.allocate(scope_name, _form_slug(raw_form.key)),
@@ -164,6 +183,7 @@ class PageAssembler:
                     fields=fields,
                     submit=submit,
                     purpose=purpose,
+                    effect=effect,
                 )
             )
         return forms
@@ -189,5 +209,6 @@ def _field(key: str, raw: RawElement) -> FormField:
         name=raw.name or raw.id or key.rsplit(".", 1)[-1],
         input_type=input_type,
         label=raw.label or raw.accessible_name,
+        placeholder=raw.placeholder,
         constraints=constraints,
     )

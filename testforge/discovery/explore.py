@@ -3,18 +3,31 @@
 A crawl only sees pages in their empty state (an empty cart has no checkout form). Submitting a
 form validly (add to cart) can reveal new elements, forms and links; those become page *variants*
 reached by replaying the submission, and their forms are probed in turn.
+
+What a form may be sent with depends on its effect and the exploration policy: forms that only
+read (search, filters) are probed fully, in contexts whose guard aborts any write they attempt;
+forms that write are, by default, only watched being refused by the browser's own validation
+(nothing is sent); with writes allowed they are probed fully, with unique data. Deleting, bulk
+actions, the signed-in user's own account and signing out are never probed.
 """
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from testforge.discovery.actuator import StepError
 from testforge.discovery.assemble import PageAssembler
-from testforge.discovery.auth import Credentials
+from testforge.discovery.auth import WRONG_PASSWORD, Credentials
 from testforge.discovery.capture import PageCapture, snapshot_with_ladders
 from testforge.discovery.keys import page_slug
-from testforge.discovery.probes import ProbeRun, ProbeSession, stable, submission_steps
+from testforge.discovery.probes import (
+    ProbeRun,
+    ProbeSession,
+    WouldSend,
+    stable,
+    submission_steps,
+)
 from testforge.domain.app_model import (
     CrawlIssue,
     CrawlIssueKind,
@@ -26,14 +39,45 @@ from testforge.domain.app_model import (
     FormProbe,
     Page,
     ProbeKind,
+    Skipped,
+    SkipReason,
 )
-from testforge.domain.testdata import category_of, invalid_inputs, valid_value
+from testforge.domain.effects import Classification, Effect, ExplorationPolicy
+from testforge.domain.oracles import volatile
+from testforge.domain.testdata import (
+    category_of,
+    invalid_inputs,
+    is_unique_candidate,
+    unique_token,
+    unique_value,
+    valid_value,
+)
 
 USERNAME = "$username"
 PASSWORD = "$password"  # placeholders: credentials never enter artefacts
 NO_MATCH_TERM = "zqxj-no-such-thing"
 MAX_INVALID_PER_FIELD = 2
 MAX_FOLLOWED_LINKS = 3
+MAX_TOGGLES = 6
+# Controls that open a menu: what a user presses to find "Log out" in a dropdown.
+MENU_TOGGLES_JS = """() => {
+  const xpathOf = (el) => {
+    const parts = [];
+    for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+      let i = 1;
+      for (let s = n.previousElementSibling; s; s = s.previousElementSibling) {
+        if (s.tagName === n.tagName) i++;
+      }
+      parts.unshift(`${n.tagName.toLowerCase()}[${i}]`);
+    }
+    return "/" + parts.join("/");
+  };
+  const selector = "[aria-haspopup], [aria-expanded], [data-toggle=dropdown], " +
+    "[data-bs-toggle=dropdown], .dropdown-toggle, summary";
+  return Array.from(document.querySelectorAll(selector))
+    .filter((el) => el.getClientRects().length > 0)
+    .map(xpathOf);
+}"""
 _WORD = re.compile(r"[A-Za-z]{4,}")
 _CLEARABLE = frozenset(
     {"text", "email", "password", "search", "tel", "url", "number", "textarea", "date"}
@@ -43,6 +87,13 @@ _CLEARABLE = frozenset(
 def _identity(fp_owner: Element) -> tuple[str | None, ...]:
     fp = fp_owner.fingerprint
     return (fp.tag, fp.role, fp.accessible_name, fp.text, fp.href, fp.test_id, fp.name)
+
+
+@dataclass(frozen=True)
+class _Mode:
+    send: bool  # may a submission the browser accepts be sent?
+    guarded: bool  # is every write of the context aborted?
+    probe: bool = True
 
 
 def form_signature(form: Form) -> tuple[str, ...]:
@@ -56,9 +107,20 @@ class Explorer:
     pages: list[Page]
     elements: dict[str, Element]
     credentials: Credentials | None
+    policy: ExplorationPolicy = field(default_factory=ExplorationPolicy)
     max_states: int = 8
     issues: list[CrawlIssue] = field(default_factory=list)
     _states: int = 0
+    _unprobed: dict[str, list[str]] = field(default_factory=dict)
+
+    def skipped(self) -> list[Skipped]:
+        """Forms not sent because of what they would do, grouped by the reason."""
+        return [
+            Skipped(
+                reason=SkipReason.EFFECT, detail=detail, count=len(keys), examples=tuple(keys[:3])
+            )
+            for detail, keys in sorted(self._unprobed.items())
+        ]
 
     async def run(self) -> None:
         seen: set[tuple[str, ...]] = set()
@@ -82,6 +144,19 @@ class Explorer:
 
     def _signed_in(self, form: Form) -> bool:
         return form.purpose != "sign_in" and self.session.auth is not None
+
+    def _mode(self, form: Form) -> _Mode:
+        if form.purpose == "sign_in":
+            return _Mode(send=True, guarded=False)  # the one write discovery always makes
+        effect = form.effect.effect
+        if self.policy.permits(effect):
+            return _Mode(send=True, guarded=not form.writes)
+        if effect in {Effect.WRITE, Effect.PAYMENT, Effect.PUBLISH}:
+            return _Mode(send=False, guarded=True)
+        return _Mode(send=False, guarded=True, probe=False)
+
+    def _unprobe(self, form: Form, why: str) -> None:
+        self._unprobed.setdefault(why, []).append(f"{form.page} {form.key}")
 
     def _page_of(self, form: Form) -> Page:
         return next(p for p in self.pages if form in p.forms)
@@ -141,8 +216,8 @@ class Explorer:
             for bad in invalid_inputs(f)[:MAX_INVALID_PER_FIELD]:
                 found.append((ProbeKind.INVALID_FIELD, {**valid, f.element: bad.value}, f.element))
         auth = self.session.auth
-        if form.purpose == "sign_in" and auth:
-            wrong = {**valid, auth.password_field: "Wrong-passw0rd!"}
+        if form.purpose == "sign_in" and auth and auth.password_field:
+            wrong = {**valid, auth.password_field: WRONG_PASSWORD}
             found.append((ProbeKind.INVALID_FIELD, wrong, auth.password_field))
         if form.purpose == "search":
             term_key = next(k for k, v in valid.items() if v == self._search_term(form))
@@ -156,25 +231,53 @@ class Explorer:
             )
         )
 
+    def _unique_keys(self, form: Form, valid: dict[str, str]) -> tuple[str, ...]:
+        """Fields whose value must differ on every submission of a form that writes, so records
+        never collide and a test can find the one it made."""
+        if not form.writes or form.purpose == "sign_in":
+            return ()
+        fields = {f.element: f for f in form.fields}
+        return tuple(k for k in valid if k in fields and is_unique_candidate(fields[k], valid[k]))
+
+    def _submitted(self, valid: dict[str, str], unique: tuple[str, ...]) -> dict[str, str]:
+        token = unique_token()
+        return self._real(
+            {k: unique_value(v, token) if k in unique else v for k, v in valid.items()}
+        )
+
     async def _probe_form(
         self, form: Form, setup: list[FlowStep]
     ) -> list[tuple[Form, list[FlowStep]]]:
         form.setup = setup
+        mode = self._mode(form)
+        if not mode.probe:
+            self._unprobe(
+                form, f"{form.effect.effect.value} form, never sent ({form.effect.reason})"
+            )
+            return []
         valid = self._valid_inputs(form)
         refusals = self._refusals(form, valid)
+        unique = self._unique_keys(form, valid)
         signed_in = self._signed_in(form)
+        refused_run = self.session.submit_each(
+            form,
+            [self._real(inputs) for _, inputs, _ in refusals],
+            signed_in=signed_in,
+            guarded=mode.guarded,
+            may_send=mode.send,
+        )
+        first: ProbeRun | None = None
+        second: ProbeRun | None = None
         try:
-            first, second, refused = await asyncio.gather(
-                self.session.submit(
-                    form, self._real(valid), signed_in=signed_in, capture_after=True
-                ),
-                self.session.submit(
-                    form, self._real(valid), signed_in=signed_in, capture_after=True
-                ),
-                self.session.submit_each(
-                    form, [self._real(inputs) for _, inputs, _ in refusals], signed_in=signed_in
-                ),
-            )
+            if mode.send:
+                first, second, refused = await asyncio.gather(
+                    self._submit_valid(form, valid, unique, signed_in, mode),
+                    self._submit_valid(form, valid, unique, signed_in, mode),
+                    refused_run,
+                )
+            else:
+                self._unprobe(form, "write form, only its refusal by the browser was watched")
+                refused = await refused_run
         except StepError as exc:
             self._issue(form, exc)
             return []
@@ -182,12 +285,27 @@ class Explorer:
         for (kind, inputs, field_key), outcome in zip(refusals, refused, strict=True):
             if isinstance(outcome, StepError):
                 self._issue(form, outcome)
-            else:
-                others.append(FormProbe(kind=kind, inputs=inputs, field=field_key, outcome=outcome))
-        assert isinstance(first, ProbeRun) and isinstance(second, ProbeRun)
+            elif isinstance(outcome, WouldSend):
+                continue  # the browser would have sent it: nothing to watch without sending
+            elif outcome.blocked_writes:
+                self._wrote(form, outcome)
+            elif mode.send or outcome.outcome.blocked_by_browser:
+                others.append(
+                    FormProbe(kind=kind, inputs=inputs, field=field_key, outcome=outcome.outcome)
+                )
+        if first is None or second is None:
+            form.probes = others
+            return []
+        if first.blocked_writes or second.blocked_writes:
+            self._wrote(form, first if first.blocked_writes else second)
+            form.probes = [p for p in others if p.outcome.blocked_by_browser]
+            return []
         probes = [
             FormProbe(
-                kind=ProbeKind.VALID, inputs=valid, outcome=stable(first.outcome, second.outcome)
+                kind=ProbeKind.VALID,
+                inputs=valid,
+                unique=unique,
+                outcome=stable(first.outcome, second.outcome),
             )
         ]
         form.probes = probes + others
@@ -195,6 +313,37 @@ class Explorer:
             return []
         chain = [*setup, *submission_steps(form, valid)]
         return await self._unlock(form, chain, first.after, second.after)
+
+    async def _submit_valid(
+        self,
+        form: Form,
+        valid: dict[str, str],
+        unique: tuple[str, ...],
+        signed_in: bool,
+        mode: _Mode,
+    ) -> ProbeRun:
+        return await self.session.submit(
+            form,
+            self._submitted(valid, unique),
+            signed_in=signed_in,
+            guarded=mode.guarded,
+            capture_after=True,
+            own_session=form.writes,  # what it writes into a session stays out of the others'
+        )
+
+    def _wrote(self, form: Form, run: ProbeRun) -> None:
+        """A form taken for a read tried to write: it is a write form from now on."""
+        form.effect = Classification(
+            effect=Effect.WRITE, reason=f"it sent {run.blocked_writes[0]} when submitted"
+        )
+        self.issues.append(
+            CrawlIssue(
+                kind=CrawlIssueKind.PROBE_FAILED,
+                url=form.page,
+                message=f"{form.key}: the write guard stopped {', '.join(run.blocked_writes[:3])}"
+                " (discovery does not change data unless writes are allowed)",
+            )
+        )
 
     async def _unlock(
         self, form: Form, chain: list[FlowStep], after: PageCapture, again: PageCapture
@@ -216,6 +365,9 @@ class Explorer:
             if link.element not in {known.element for known in base.links}
             and link.target not in crawled
             and not self.elements[link.element].in_navigation
+            and link.effect.effect is Effect.NAVIGATE
+            and not link.new_tab
+            and not volatile(link.text)  # "42 minutes ago" is gone by the time a test runs
         ][:MAX_FOLLOWED_LINKS]
         for link in new_links:
             unlocked.extend(await self._follow(chain, link.element))
@@ -231,7 +383,11 @@ class Explorer:
         captures = []
         try:
             for _ in range(2):
-                async with self.session.fresh(signed_in=self.session.auth is not None) as actuator:
+                async with self.session.fresh(
+                    signed_in=self.session.auth is not None,
+                    guarded=not self.policy.allow_writes,
+                    own_session=self.policy.allow_writes,
+                ) as actuator:
                     await actuator.run_all(steps)
                     snapshot, ladders = await snapshot_with_ladders(actuator.page)
                     captures.append(
@@ -267,6 +423,7 @@ class Explorer:
             base.depth if base else len(setup),
             scope_name=page_slug(after.path),
             requires_auth=base.requires_auth if base else self.session.auth is not None,
+            signed_in=self.session.auth is not None,
             reuse=base,
         )
         page = assembled.page
@@ -290,6 +447,34 @@ class Explorer:
         self.pages.append(page)
         self.elements.update({e.key: e for e in page.elements})
         return page
+
+    async def reveal_sign_out(
+        self, page: Page, is_sign_out: Callable[[Element], bool]
+    ) -> tuple[str, str] | None:
+        """When the page's sign-out control sits in a menu (a user menu, a dropdown), the key
+        of the control that opens the menu and of the sign-out control it shows."""
+        goto = FlowStep(action=FlowStepAction.GOTO, page=page.path, value=page.path)
+        async with self.session.fresh(signed_in=True, guarded=True) as actuator:
+            await actuator.run(goto)
+            xpaths = set(await actuator.page.evaluate(MENU_TOGGLES_JS))
+        toggles = [e.key for e in page.elements if e.fingerprint.xpath in xpaths][:MAX_TOGGLES]
+        for toggle in toggles:
+            steps = [goto, FlowStep(action=FlowStepAction.CLICK, page=page.path, element=toggle)]
+            try:
+                async with self.session.fresh(signed_in=True, guarded=True) as actuator:
+                    await actuator.run_all(steps)
+                    snapshot, ladders = await snapshot_with_ladders(actuator.page)
+            except StepError:
+                continue
+            opened = PageCapture(
+                url=actuator.page.url, status=200, snapshot=snapshot, ladders=ladders
+            )
+            label = self.elements[toggle].fingerprint.accessible_name or toggle
+            variant = self._variant(page, opened, opened, steps, f"with {label} open")
+            found = next((e for e in variant.elements if is_sign_out(e)), None) if variant else None
+            if found is not None:
+                return toggle, found.key
+        return None
 
     def _label(self, form: Form) -> str:
         submit = self.elements.get(form.submit or "")

@@ -41,7 +41,7 @@ def infer_flows(
                         action=FlowStepAction.GOTO, page=auth.login_path, value=auth.login_path
                     )
                 ],
-                form=_form_with_field(pages, auth.password_field),
+                form=_form_with_field(pages, auth.password_field) if auth.password_field else None,
                 pages=(auth.login_path,),
             )
         )

@@ -25,12 +25,14 @@ def page_slug(path: str) -> str:
 
 
 def element_slug(fp: ElementFingerprint, *, interactive: bool = True) -> str:
-    """Interactive elements are named by what they say; outputs by what labels them."""
-    sources: tuple[str | None, ...] = (
-        (fp.test_id, fp.name, fp.label, fp.accessible_name, fp.text, fp.id)
-        if interactive
-        else (fp.test_id, fp.id, fp.aria_label, fp.label, fp.text)
-    )
+    """Buttons and links are named by what they say; fields by their name or label; outputs by
+    what labels them. A button's `label` is only the text beside it, never its name."""
+    if not interactive:
+        sources: tuple[str | None, ...] = (fp.test_id, fp.id, fp.aria_label, fp.label, fp.text)
+    elif fp.is_button or fp.tag == "a" or fp.role == "link":
+        sources = (fp.test_id, fp.accessible_name, fp.text, fp.name, fp.id)
+    else:
+        sources = (fp.test_id, fp.name, fp.label, fp.accessible_name, fp.text, fp.id)
     for source in sources:
         if source:
             return slugify(source, default=fp.tag)

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from testforge.domain.errors import ConfigurationError, TargetUnreachableError
+from testforge.domain.errors import ConfigurationError, SignInError, TargetUnreachableError
 
 PREFLIGHT_TIMEOUT_S = 10.0
 
@@ -19,8 +19,13 @@ def validate_url(url: str) -> str:
     return url
 
 
-async def preflight(url: str, timeout_s: float = PREFLIGHT_TIMEOUT_S) -> str:
-    """GET the start page; returns the URL after redirects. Raises TargetUnreachableError."""
+async def preflight(
+    url: str, timeout_s: float = PREFLIGHT_TIMEOUT_S, *, credentials_given: bool = False
+) -> str:
+    """GET the start page; returns the URL after redirects. Raises TargetUnreachableError.
+
+    A 401 with an HTTP authentication challenge is an application to sign in to: fine with
+    credentials, a clear error without."""
     validate_url(url)
     try:
         async with httpx.AsyncClient(follow_redirects=True, timeout=timeout_s) as client:
@@ -37,6 +42,14 @@ async def preflight(url: str, timeout_s: float = PREFLIGHT_TIMEOUT_S) -> str:
         ) from exc
     except httpx.HTTPError as exc:
         raise TargetUnreachableError(f"cannot fetch {url}: {exc}") from exc
+    challenge = response.headers.get("www-authenticate", "")
+    if response.status_code == 401 and challenge:
+        if credentials_given:
+            return str(response.url)
+        raise SignInError(
+            f"{url} asks for HTTP authentication ({challenge.split(',')[0]})",
+            fix="pass --username and --password (or TESTFORGE_USERNAME and TESTFORGE_PASSWORD)",
+        )
     if response.status_code >= 400:
         raise TargetUnreachableError(
             f"{url} answered HTTP {response.status_code}",

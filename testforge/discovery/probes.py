@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from playwright.async_api import Browser, Frame
+from playwright.async_api import Frame
 
 from testforge.browser.network import watch_network
 from testforge.discovery.actuator import Actuator, StepError
@@ -16,9 +16,11 @@ from testforge.discovery.capture import (
     settle,
     snapshot_with_ladders,
 )
+from testforge.discovery.contexts import ContextFactory
 from testforge.discovery.scope import path_of
 from testforge.domain.app_model import (
     AuthConfig,
+    AuthScheme,
     Element,
     FlowStep,
     FlowStepAction,
@@ -39,6 +41,8 @@ def fill_step(form: Form, field: FormField, value: str) -> FlowStep:
         action = FlowStepAction.SELECT
     elif field.input_type in {"checkbox", "radio"}:
         action = FlowStepAction.CHECK
+    elif field.input_type == "file":
+        action = FlowStepAction.UPLOAD
     else:
         action = FlowStepAction.FILL
     return FlowStep(action=action, page=form.page, element=field.element, value=value)
@@ -72,18 +76,24 @@ def stable(first: ProbeOutcome, second: ProbeOutcome) -> ProbeOutcome:
     )
 
 
+class WouldSend(Exception):  # noqa: N818 - a condition, not a failure
+    """The browser would send this submission, and the probe may only watch it be refused."""
+
+
 @dataclass
 class ProbeRun:
     outcome: ProbeOutcome
     after: PageCapture | None = None
+    blocked_writes: tuple[str, ...] = ()  # requests the write guard stopped during the probe
 
 
 class ProbeSession:
-    """Fresh, isolated browser contexts (signed in when the app needs it) for probes."""
+    """Fresh, isolated browser contexts for probes: signed in by reusing discovery's session,
+    and guarded against writes unless the probe is allowed to write."""
 
     def __init__(
         self,
-        browser: Browser,
+        contexts: ContextFactory,
         elements: Mapping[str, Element],
         base_url: str,
         timeout_s: float,
@@ -91,7 +101,7 @@ class ProbeSession:
         auth: AuthConfig | None = None,
         credentials: Credentials | None = None,
     ) -> None:
-        self.browser = browser
+        self.contexts = contexts
         self.elements = elements
         self.base_url = base_url
         self.timeout_s = timeout_s
@@ -100,44 +110,62 @@ class ProbeSession:
         self._slots = asyncio.Semaphore(concurrency)
 
     @asynccontextmanager
-    async def fresh(self, signed_in: bool) -> AsyncIterator[Actuator]:
+    async def fresh(
+        self, *, signed_in: bool, guarded: bool, own_session: bool = False
+    ) -> AsyncIterator[Actuator]:
+        """A new context; with `own_session` it signs in anew instead of sharing discovery's
+        session, so what one submission leaves in a session (a cart) is not seen by another."""
+        form_sign_in = own_session and self.auth is not None and self.auth.scheme is AuthScheme.FORM
         async with self._slots:
-            context = await self.browser.new_context()
+            context = await self.contexts.new(
+                signed_in=signed_in and not form_sign_in, guarded=guarded
+            )
             try:
                 page = await context.new_page()
                 watch_network(page)
                 actuator = Actuator(page, self.elements, self.base_url, self.timeout_s)
-                if signed_in and self.auth and self.credentials:
+                actuator.blocked = lambda: self.contexts.blocked(context)
+                if signed_in and form_sign_in and self.auth and self.credentials:
                     try:
                         await sign_in(actuator, self.auth, self.credentials)
                     except SignInError as exc:
                         raise StepError(str(exc)) from exc
                 yield actuator
             finally:
-                await context.close()
+                await self.contexts.close(context)
 
     async def submit_each(
-        self, form: Form, batch: list[Mapping[str, str]], *, signed_in: bool
-    ) -> list[ProbeOutcome | StepError]:
+        self,
+        form: Form,
+        batch: list[Mapping[str, str]],
+        *,
+        signed_in: bool,
+        guarded: bool,
+        may_send: bool,
+    ) -> list[ProbeRun | StepError | WouldSend]:
         """Several submissions in one context, for those the app should refuse.
 
         The setup is replayed only when a submission left the page (a browser-blocked one
-        leaves it intact), so a form's refusal probes cost one sign-in, not one each.
+        leaves it intact), so a form's refusal probes share one context.
         """
-        outcomes: list[ProbeOutcome | StepError] = []
+        outcomes: list[ProbeRun | StepError | WouldSend] = []
         if not batch:
             return outcomes
-        async with self.fresh(signed_in) as actuator:
+        async with self.fresh(signed_in=signed_in, guarded=guarded) as actuator:
             intact = False
             for inputs in batch:
                 try:
-                    outcome = await _refusal(actuator, form, inputs, intact)
-                except StepError as exc:
+                    if not intact:
+                        await actuator.run_all(form.setup)
+                    run = await observe_submission(
+                        actuator, form, inputs, capture_after=False, may_send=may_send
+                    )
+                except (StepError, WouldSend) as exc:
                     outcomes.append(exc)
-                    intact = False
+                    intact = isinstance(exc, WouldSend)  # nothing was clicked
                     continue
-                outcomes.append(outcome)
-                intact = not outcome.navigated
+                outcomes.append(run)
+                intact = not run.outcome.navigated
         return outcomes
 
     async def submit(
@@ -146,32 +174,38 @@ class ProbeSession:
         inputs: Mapping[str, str],
         *,
         signed_in: bool,
+        guarded: bool,
         capture_after: bool = False,
+        own_session: bool = False,
     ) -> ProbeRun:
         """Replay the form's setup, fill `inputs`, submit, and observe. Raises StepError."""
-        async with self.fresh(signed_in) as actuator:
+        async with self.fresh(
+            signed_in=signed_in, guarded=guarded, own_session=own_session
+        ) as actuator:
             await actuator.run_all(form.setup)
-            return await observe_submission(actuator, form, inputs, capture_after)
-
-
-async def _refusal(
-    actuator: Actuator, form: Form, inputs: Mapping[str, str], intact: bool
-) -> ProbeOutcome:
-    if not intact:
-        await actuator.run_all(form.setup)
-    return (await observe_submission(actuator, form, inputs, capture_after=False)).outcome
+            return await observe_submission(actuator, form, inputs, capture_after, may_send=True)
 
 
 async def observe_submission(
-    actuator: Actuator, form: Form, inputs: Mapping[str, str], capture_after: bool
+    actuator: Actuator,
+    form: Form,
+    inputs: Mapping[str, str],
+    capture_after: bool,
+    *,
+    may_send: bool,
 ) -> ProbeRun:
+    """Fill, submit and watch. With `may_send` off, a submission the browser would let through
+    is not made at all (raises WouldSend): only its refusal by the browser may be watched."""
     page = actuator.page
+    blocked_before = len(actuator.blocked())
     before = set(await page.evaluate(TEXTS_JS))
     steps = submission_steps(form, inputs)
     for step in steps[:-1]:
         await actuator.run(step)
     submit = await actuator.locate(steps[-1].element or "")
-    valid_before: bool = await submit.evaluate("b => b.form ? b.form.checkValidity() : true")
+    valid_before: bool = await submit.evaluate(CHECK_VALIDITY_JS)
+    if valid_before and not may_send:
+        raise WouldSend(f"{form.key}: the browser would send these values")
     invalid = [] if valid_before else await invalid_fields(actuator, form)
     navigations: list[str] = []
 
@@ -184,13 +218,13 @@ async def observe_submission(
     await settle(page, actuator.timeout_s)
     after: list[str] = await page.evaluate(TEXTS_JS)
     navigated = bool(navigations)
-    appeared = [t.lower() for t in after if t not in before]
-    echoed = tuple(
+    appeared = [t for t in after if t not in before]
+    echoed = tuple(  # as the test will check it: the value as entered, case and all
         key
         for key, value in inputs.items()
         if len(value) >= MIN_ECHO_LENGTH
         and not value.isdigit()
-        and any(value.lower() in text for text in appeared)
+        and any(value in text for text in appeared)
     )
     heading = await page.evaluate("() => document.querySelector('h1')?.innerText?.trim() ?? null")
     path = path_of(page.url)
@@ -208,7 +242,17 @@ async def observe_submission(
     if capture_after and navigated:
         snapshot, ladders = await snapshot_with_ladders(page)
         captured = PageCapture(url=page.url, status=200, snapshot=snapshot, ladders=ladders)
-    return ProbeRun(outcome=outcome, after=captured)
+    blocked = tuple(actuator.blocked()[blocked_before:])
+    return ProbeRun(outcome=outcome, after=captured, blocked_writes=blocked)
+
+
+# The browser refuses to send a form whose fields fail constraint validation, unless the form or
+# the pressed button opts out (novalidate / formnovalidate).
+CHECK_VALIDITY_JS = """(b) => {
+  const form = b.form || b.closest("form");
+  if (!form || form.hasAttribute("novalidate") || b.hasAttribute("formnovalidate")) return true;
+  return form.checkValidity();
+}"""
 
 
 async def invalid_fields(actuator: Actuator, form: Form) -> list[str]:

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from testforge.domain.base import DomainModel
+from testforge.domain.effects import Classification, Effect
 from testforge.domain.fingerprint import ElementFingerprint
 from testforge.domain.locators import LocatorLadder
 
@@ -38,6 +39,7 @@ class FlowStepAction(StrEnum):
     FILL = "fill"
     SELECT = "select"
     CHECK = "check"
+    UPLOAD = "upload"  # a file input: the value names a sample file (testdata.sample_file)
     SUBMIT = "submit"
 
 
@@ -57,6 +59,7 @@ class FieldConstraints(DomainModel):
     step: float | None = None
     pattern: str | None = None
     options: tuple[str, ...] = ()
+    accept: str | None = None  # a file input's accepted types ("image/*", ".pdf")
 
 
 class FormField(DomainModel):
@@ -64,6 +67,7 @@ class FormField(DomainModel):
     name: str
     input_type: str
     label: str | None = None
+    placeholder: str | None = None
     constraints: FieldConstraints = Field(default_factory=FieldConstraints)
 
 
@@ -94,6 +98,9 @@ class FormProbe(DomainModel):
     kind: ProbeKind
     inputs: dict[str, str]
     field: str | None = None
+    # Keys whose value is made unique on every submission (testdata.unique_value): a form that
+    # writes never collides with an earlier record, and its test can find the one it made.
+    unique: tuple[str, ...] = ()
     outcome: ProbeOutcome
 
 
@@ -106,8 +113,16 @@ class Form(DomainModel):
     fields: list[FormField] = Field(default_factory=list)
     submit: str | None = None
     purpose: str = "generic"
+    # What sending it would do, and whether discovery was allowed to (testforge.domain.effects).
+    effect: Classification = Field(
+        default_factory=lambda: Classification(effect=Effect.WRITE, reason="not classified")
+    )
     setup: list[FlowStep] = Field(default_factory=list)
     probes: list[FormProbe] = Field(default_factory=list)
+
+    @property
+    def writes(self) -> bool:
+        return self.effect.effect not in {Effect.READ, Effect.NAVIGATE}
 
     def probe(self, kind: ProbeKind) -> FormProbe | None:
         return next((p for p in self.probes if p.kind is kind), None)
@@ -121,6 +136,10 @@ class Link(DomainModel):
     element: str
     target: str
     text: str
+    effect: Classification = Field(
+        default_factory=lambda: Classification(effect=Effect.NAVIGATE, reason="a link to a page")
+    )
+    new_tab: bool = False  # target=_blank: following it opens another tab
 
 
 class Risk(StrEnum):
@@ -138,11 +157,14 @@ class Page(DomainModel):
     heading: str | None = None
     depth: int
     status: int
-    requires_auth: bool = False
+    requires_auth: bool = False  # an anonymous visitor is sent to sign in
+    signed_in: bool = False  # captured with the test account's session (its tests use one too)
     state: str | None = None
     setup: list[FlowStep] = Field(default_factory=list)
     observed: dict[str, str] = Field(default_factory=dict)
     template: str | None = None
+    # Texts present on two separate loads of the page: the only page texts fit to assert.
+    stable_texts: tuple[str, ...] = ()
     screenshot: str | None = None
     landmarks: tuple[str, ...] = ()
     async_texts: tuple[str, ...] = ()
@@ -173,14 +195,34 @@ class Flow(DomainModel):
     pages: tuple[str, ...] = ()
 
 
-class AuthConfig(DomainModel):
-    """How to sign in; credentials themselves are never stored in artefacts."""
+class AuthScheme(StrEnum):
+    FORM = "form"  # a sign-in form (with its CSRF token, if any)
+    HTTP = "http"  # HTTP Basic or Digest: the browser answers the server's challenge
 
+
+class AuthConfig(DomainModel):
+    """How to sign in, and how to tell whether a session is signed in.
+
+    `login_path` is a path without its query (a redirect's `?next=` is not part of the page).
+    Credentials themselves are never stored in artefacts.
+    """
+
+    scheme: AuthScheme = AuthScheme.FORM
     login_path: str
-    username_field: str
-    password_field: str
-    submit: str
+    username_field: str | None = None
+    password_field: str | None = None
+    submit: str | None = None
     landing_path: str | None = None
+    # Evidence: the sign-out control (visible only when signed in), the page it was seen on,
+    # and a page that sends visitors to the sign-in page.
+    sign_out: str | None = None
+    sign_out_page: str | None = None
+    sign_out_menu: str | None = None  # the control that opens the menu holding sign-out
+    protected_path: str | None = None
+
+    @property
+    def form_keys(self) -> tuple[str, ...]:
+        return tuple(k for k in (self.username_field, self.password_field, self.submit) if k)
 
 
 class CrawlIssueKind(StrEnum):
@@ -190,12 +232,30 @@ class CrawlIssueKind(StrEnum):
     CRASH = "crash"
     LIMIT = "limit"
     PROBE_FAILED = "probe_failed"
+    UNREADABLE = "unreadable"  # elements (or frames) the scanner skipped; the page was kept
 
 
 class CrawlIssue(DomainModel):
     kind: CrawlIssueKind
     url: str
     message: str
+
+
+class SkipReason(StrEnum):
+    MAX_PAGES = "max_pages"
+    MAX_DEPTH = "max_depth"
+    TEMPLATE_VARIANT = "template_variant"  # another URL of the same template was explored
+    EFFECT = "effect"  # following or sending it would act (sign out, delete, write)
+    DOWNLOAD = "download"  # the link downloads a file, or is an image or data: not a page
+
+
+class Skipped(DomainModel):
+    """What discovery chose not to visit or send, and why (for the report)."""
+
+    reason: SkipReason
+    detail: str
+    count: int
+    examples: tuple[str, ...] = ()
 
 
 class CrawlLimits(DomainModel):
@@ -216,6 +276,8 @@ class AppModel(DomainModel):
     flows: list[Flow] = Field(default_factory=list)
     issues: list[CrawlIssue] = Field(default_factory=list)
     skipped_urls: int = 0
+    skipped: list[Skipped] = Field(default_factory=list)
+    allow_writes: bool = False  # discovery was allowed to change the application's data
 
     def page(self, path: str) -> Page:
         for page in self.pages:

@@ -116,6 +116,12 @@ class CrawlSpec(CRModel):
         default_factory=list, max_length=32, description="Never crawl paths matching these regexes"
     )
     probe_forms: bool = True
+    allow_writes: bool = Field(
+        default=False,
+        description="Let discovery send forms that change data (only for a disposable "
+        "environment); deleting, bulk actions, the account's own settings and signing out are "
+        "never explored",
+    )
 
     def limits(self) -> CrawlLimits:
         return CrawlLimits(

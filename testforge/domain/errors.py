@@ -25,6 +25,10 @@ class TargetUnreachableError(TestForgeError):
     """The application under test cannot be reached or is not a web page."""
 
 
+class DiscoveryError(TestForgeError):
+    """Discovery reached too little of the application to test it (exit code 2, never 0)."""
+
+
 class SignInError(TestForgeError):
     """Sign-in with the given credentials did not succeed."""
 

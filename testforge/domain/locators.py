@@ -2,6 +2,7 @@
 
 import re
 from enum import StrEnum
+from urllib.parse import parse_qsl, urlsplit
 
 from testforge.domain.base import FrozenModel
 from testforge.domain.fingerprint import ElementFingerprint
@@ -105,3 +106,35 @@ _REGEX_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
 def path_regex(path: str) -> str:
     """A regex matching exactly `path`, escaping only what regexes treat specially (readable)."""
     return _REGEX_SPECIAL.sub(r"\\\1", path)
+
+
+_UNESCAPED_SPECIAL = re.compile(r"(?<!\\)[.^$*+?{}\[\]|()]")
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def _literal(pattern: str) -> str | None:
+    """The text a regex matches when it is a literal (path_regex's output), else None."""
+    return None if _UNESCAPED_SPECIAL.search(pattern) else _ESCAPE.sub(r"\1", pattern)
+
+
+def _parts(url: str) -> tuple[str, list[tuple[str, str]], str, list[tuple[str, str]]]:
+    outer = urlsplit(url)
+    inner = urlsplit(outer.fragment) if outer.fragment.startswith(("/", "!/")) else None
+    return (
+        outer.path,
+        sorted(parse_qsl(outer.query, keep_blank_values=True)),
+        inner.path if inner else "",
+        sorted(parse_qsl(inner.query, keep_blank_values=True)) if inner else [],
+    )
+
+
+def url_matches(pattern: str, url: str) -> bool:
+    """Whether `url` (a path with its query and route) is the one `pattern` expects.
+
+    A URL's query parameters in another order are the same URL (an upgrade may reorder them),
+    so a literal expectation compares them as a set; a pattern with wildcards is a regex.
+    """
+    if re.fullmatch(pattern + r"(#.*)?", url):
+        return True
+    literal = _literal(pattern)
+    return literal is not None and _parts(literal) == _parts(url)

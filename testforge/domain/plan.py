@@ -21,6 +21,7 @@ class Tag(StrEnum):
     FORM_VALIDATION = "form-validation"
     FLOW = "flow"
     NEGATIVE = "negative"
+    AUTH = "auth"
 
 
 class Clause(StrEnum):
@@ -33,11 +34,13 @@ class Action(StrEnum):
     """What a step does. Actions with a `target` address an element by registry key."""
 
     GOTO = "goto"
-    SIGN_IN = "sign_in"
+    SIGN_IN = "sign_in"  # through the sign-in form (or the HTTP challenge): only in auth tests
     CLICK = "click"
+    CLICK_NEW_TAB = "click_new_tab"  # a link that opens another tab; the test goes on there
     FILL = "fill"
     SELECT = "select"
     CHECK = "check"
+    UPLOAD = "upload"
     EXPECT_URL = "expect_url"
     EXPECT_TITLE = "expect_title"
     EXPECT_TEXT = "expect_text"
@@ -45,14 +48,18 @@ class Action(StrEnum):
     EXPECT_VISIBLE = "expect_visible"
     EXPECT_INVALID = "expect_invalid"
     EXPECT_VALUE = "expect_value"
+    EXPECT_SIGN_IN_REFUSED = "expect_sign_in_refused"  # a wrong password is refused
+    EXPECT_SIGNED_OUT = "expect_signed_out"  # the session ended
 
 
 TARGETED_ACTIONS = frozenset(
     {
         Action.CLICK,
+        Action.CLICK_NEW_TAB,
         Action.FILL,
         Action.SELECT,
         Action.CHECK,
+        Action.UPLOAD,
         Action.EXPECT_TEXT,
         Action.EXPECT_VISIBLE,
         Action.EXPECT_INVALID,
@@ -64,6 +71,7 @@ VALUED_ACTIONS = frozenset(
         Action.GOTO,
         Action.FILL,
         Action.SELECT,
+        Action.UPLOAD,
         Action.EXPECT_URL,
         Action.EXPECT_TITLE,
         Action.EXPECT_TEXT,
@@ -79,6 +87,7 @@ class Step(DomainModel):
     action: Action
     target: str | None = None
     value: str | None = None
+    unique: bool = False  # the value is made unique per test run (tf.unique), as it was probed
     note: str | None = None
 
 
@@ -96,6 +105,8 @@ class TestCase(DomainModel):
     steps: list[Step]
     pages: tuple[str, ...] = ()
     form: str | None = None
+    # Runs with the test account's session (signed in once per worker); tests about signing
+    # in and out sign in themselves.
     needs_auth: bool = False
 
 

@@ -55,12 +55,24 @@ class Heal(DomainModel):
     request: str | None = None
 
 
+class CopyChange(DomainModel):
+    """An assertion that failed only because the element's text was edited: the element was
+    found and its text differs from the expected one by a small edit, numbers unchanged.
+    Review can accept the new text into the suite; it is never accepted automatically."""
+
+    key: str
+    expected: str
+    actual: str
+    similarity: float
+
+
 class Failure(DomainModel):
     kind: FailureKind
     message: str
     step: int | None = None
     target: str | None = None
     healing: HealingResult | None = None
+    copy_change: CopyChange | None = None
     screenshot: str | None = None
     dom_snapshot: str | None = None
     trace: str | None = None

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from testforge.domain.app_model import AuthConfig
 from testforge.domain.base import DomainModel
+from testforge.domain.effects import Effect
 from testforge.domain.fingerprint import ElementFingerprint
 from testforge.domain.locators import LocatorLadder
 
@@ -28,6 +29,9 @@ class RegistryEntry(DomainModel):
     page: str
     ladder: LocatorLadder
     fingerprint: ElementFingerprint
+    # What activating it does: set for the submit buttons of forms that write, so a suite
+    # generated without writes can refuse, at run time, to let them send anything.
+    effect: Effect | None = None
     history: list[Provenance] = Field(default_factory=list)
 
 
@@ -64,6 +68,7 @@ class Suite(DomainModel):
     designer: str
     generated_at: datetime
     auth: AuthConfig | None = None
+    allow_writes: bool = False  # generated with writes allowed: its tests may change data
     files: list[SuiteFile] = Field(default_factory=list)
     registry: LocatorRegistry = Field(default_factory=LocatorRegistry)
     cases: list[SuiteCase] = Field(default_factory=list)

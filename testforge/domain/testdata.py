@@ -4,8 +4,12 @@ Pure and deterministic: the same field always gets the same values, so generated
 reproducible and discovery's observations stay valid as oracles.
 """
 
+import math
 import random
 import re
+import secrets
+import struct
+import zlib
 from dataclasses import dataclass
 
 import rstr
@@ -18,6 +22,9 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         ("email", r"e-?mail"),
         ("password", r"pass(word)?|pwd"),
+        ("datetime", r"date[ _-]?time|timestamp|[a-z]_at$"),
+        ("date", r"(?<!up)date|birthday|\bdob\b|deadline|\bdue\b|[a-z]_on$"),
+        ("time", r"^time$|[ _-]time$"),
         ("card", r"card|cc-?num|credit"),
         ("cvc", r"cvc|cvv|security code"),
         ("expiry", r"expir|exp[-_ ]?date|mm ?/ ?yy"),
@@ -38,6 +45,9 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 _SEMANTIC_VALUES = {
     "email": "ada.lovelace@example.com",
+    "datetime": "2030-01-15 10:30",
+    "date": "2030-01-15",
+    "time": "10:30",
     "card": "4242424242424242",
     "cvc": "123",
     "expiry": "12/34",
@@ -65,7 +75,7 @@ _TYPE_VALUES = {
     "week": "2030-W03",
     "color": "#336699",
 }
-_NON_TEXT_TYPES = frozenset({"checkbox", "radio", "file", "hidden", "submit", "button", "reset"})
+_NON_TEXT_TYPES = frozenset({"checkbox", "radio", "hidden", "submit", "button", "reset"})
 
 
 def category_of(field: FormField) -> str | None:
@@ -104,11 +114,30 @@ def _fit_length(value: str, field: FormField) -> str:
 
 
 def _number(field: FormField) -> str:
+    """A small number the field accepts: within min and max, on a step from the minimum."""
     c = field.constraints
     low = c.minimum if c.minimum is not None else 0.0
     high = c.maximum if c.maximum is not None else max(low + 10, 10.0)
-    value = min(max(low, 2.0), high)
-    return str(int(value)) if value == int(value) else str(value)
+    step = c.step or 1.0
+    value = low + step * max(0, math.ceil((2.0 - low) / step))
+    if value > high:
+        value = low
+    return _plain(round(value, 10))
+
+
+_DATE_FORMATS = (  # placeholder spellings of a date format, and the value they ask for
+    (re.compile(r"(?i)dd[./-]mm[./-]yyyy"), "15/01/2030"),
+    (re.compile(r"(?i)mm[./-]dd[./-]yyyy"), "01/15/2030"),
+    (re.compile(r"(?i)yyyy[./-]mm[./-]dd"), "2030-01-15"),
+)
+
+
+def _dated(value: str, field: FormField) -> str:
+    """A date written the way the field's placeholder asks for it."""
+    for pattern, spelled in _DATE_FORMATS:
+        if pattern.search(field.placeholder or ""):
+            return value.replace("2030-01-15", spelled)
+    return value
 
 
 def valid_value(field: FormField, password: str | None = None) -> str | None:
@@ -118,15 +147,20 @@ def valid_value(field: FormField, password: str | None = None) -> str | None:
         return None
     if field.input_type == "select":
         return c.options[0] if c.options else None  # discovery lists only selectable options
+    if field.input_type == "file":
+        return sample_file_name(c.accept)
     if field.input_type in {"number", "range"}:
         return _number(field)
     category = category_of(field)
     fallback = (field.label or field.name or "text").strip().capitalize() + " value"
     if category == "password":
         value = password or "Str0ng-Passw0rd!"
+    elif field.input_type in _TYPE_VALUES:  # the type decides: an email field takes an e-mail
+        value = _TYPE_VALUES[field.input_type]
     else:
-        known = _SEMANTIC_VALUES.get(category or "") or _TYPE_VALUES.get(field.input_type)
-        value = known or fallback
+        value = _SEMANTIC_VALUES.get(category or "") or fallback
+        if category in {"date", "datetime"}:
+            value = _dated(value, field)
     if not matches_pattern(value, c.pattern) and c.pattern:
         value = _from_pattern(c.pattern, field.name) or value
     return _fit_length(value, field)
@@ -166,3 +200,82 @@ def invalid_inputs(field: FormField) -> list[InvalidInput]:
 
 def _plain(number: float) -> str:
     return str(int(number)) if number == int(number) else str(number)
+
+
+# -- unique values: what a test that writes enters, so its record never collides -------------
+
+UNIQUE_TOKEN_LENGTH = 6
+_FREE_TEXT = frozenset({"text", "textarea", "email"})
+_NOT_UNIQUE = frozenset({"date", "datetime", "time", "quantity", "phone", "postal", "card", "cvc",
+                         "expiry", "password", "search", "url", "country"})  # fmt: skip
+
+
+def unique_token() -> str:
+    return secrets.token_hex(UNIQUE_TOKEN_LENGTH // 2)
+
+
+def is_unique_candidate(field: FormField, value: str) -> bool:
+    """Free text that names or describes a record (not a date, a number or a credential)."""
+    c = field.constraints
+    if field.input_type not in _FREE_TEXT or c.pattern or value.startswith("$"):
+        return False
+    if category_of(field) in _NOT_UNIQUE or value.replace(" ", "").isdigit():
+        return False
+    return c.max_length is None or c.max_length >= len(value) + UNIQUE_TOKEN_LENGTH + 1
+
+
+def unique_value(value: str, token: str) -> str:
+    """`value` made unique by `token`: `ada+3f9c2a@example.com`, `Ada Lovelace 3f9c2a`."""
+    local, at, domain = value.partition("@")
+    if at and " " not in value:
+        return f"{local}+{token}@{domain}"
+    return f"{value} {token}"
+
+
+# -- sample files: what a test uploads into a file input ---------------------------------------
+
+
+def _png() -> bytes:
+    """A valid 1x1 white PNG, built (not pasted), so its checksums are right."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    pixels = zlib.compress(b"\x00\xff\xff\xff")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+# The smallest file of each kind a form may ask for.
+_PNG = _png()
+_PDF = (
+    b"%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]"
+    b"/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 72 72]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+SAMPLE_FILES: dict[str, tuple[str, bytes]] = {
+    "sample.png": ("image/png", _PNG),
+    "sample.pdf": ("application/pdf", _PDF),
+    "sample.csv": ("text/csv", b"name,value\nsample,1\n"),
+    "sample.txt": ("text/plain", b"A sample file uploaded by TestForge.\n"),
+}
+
+
+def sample_file_name(accept: str | None) -> str:
+    """The sample file a file input with this `accept` takes."""
+    wanted = (accept or "").lower()
+    if "image" in wanted or ".png" in wanted or ".jpg" in wanted:
+        return "sample.png"
+    if "pdf" in wanted:
+        return "sample.pdf"
+    if "csv" in wanted:
+        return "sample.csv"
+    return "sample.txt"
+
+
+def sample_file(name: str) -> tuple[str, bytes]:
+    """The MIME type and bytes of a sample file (an unknown name gets the text file)."""
+    return SAMPLE_FILES.get(name, SAMPLE_FILES["sample.txt"])

@@ -5,6 +5,7 @@ own results and artifacts, and a pass after a failure is reported as flaky, neve
 """
 
 import os
+import random
 import subprocess
 import sys
 import time
@@ -43,6 +44,7 @@ class ExecutionRequest:
     retries: int = 1
     test_timeout_s: float = 60.0
     action_timeout_s: float = 5.0
+    navigation_timeout_s: float = 30.0
     heal: bool = True
     # Playwright's own default: record traces only when re-running a failure (recording every
     # attempt costs about a third of the run time).
@@ -50,6 +52,11 @@ class ExecutionRequest:
     select: str | None = None
     nodeids: tuple[str, ...] = ()
     credentials: Credentials | None = None
+    # A command that resets the application before each test; tests then run one at a time,
+    # since a reset in one worker would pull the data from under another's test.
+    before_each: str | None = None
+    # Runs the tests in an order shuffled by this seed: tests must not depend on each other.
+    order_seed: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -59,6 +66,8 @@ class ExecutionRequest:
                 f"timeout={self.test_timeout_s}",
                 fix="use workers >= 1, retries >= 0 and a positive timeout",
             )
+        if self.before_each:
+            object.__setattr__(self, "workers", 1)
 
 
 def _env(
@@ -72,12 +81,15 @@ def _env(
         "TESTFORGE_ATTEMPT": str(attempt),
         "TESTFORGE_TEST_TIMEOUT_S": str(request.test_timeout_s),
         "TESTFORGE_ACTION_TIMEOUT_S": str(request.action_timeout_s),
+        "TESTFORGE_NAVIGATION_TIMEOUT_S": str(request.navigation_timeout_s),
         "TESTFORGE_HEAL": "1" if request.heal else "0",
         "TESTFORGE_TRACE": _trace_for(request.trace, attempt),
         "TESTFORGE_CHROMIUM": str(browser.chromium),
         "PYTHONDONTWRITEBYTECODE": "1",
         **request.extra_env,
     }
+    if request.before_each:
+        env["TESTFORGE_BEFORE_EACH"] = request.before_each
     if request.credentials:
         env["TESTFORGE_USERNAME"] = request.credentials.username
         env["TESTFORGE_PASSWORD"] = request.credentials.password
@@ -166,6 +178,8 @@ def execute(
     suite_dir, out = suite_dir.resolve(), out.resolve()
     started = datetime.now(UTC)
     selected = collect(suite_dir, request, out)
+    if request.order_seed is not None:
+        random.Random(request.order_seed).shuffle(selected)  # pytest keeps the order given
     final: dict[str, TestResult] = {}
     history: dict[str, list[TestStatus]] = {n: [] for n in selected}
     pending = list(selected)

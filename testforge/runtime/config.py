@@ -15,8 +15,10 @@ class RuntimeConfig(BaseSettings):
     artifacts_dir: Path | None = None
     attempt: int = 1
     test_timeout_s: float = 60.0
-    action_timeout_s: float = 5.0
+    action_timeout_s: float = 5.0  # an action or an assertion (Playwright's expect default)
+    navigation_timeout_s: float = 30.0  # a page load (Playwright's navigation default)
     heal: bool = True
     trace: Literal["off", "retain-on-failure", "on"] = "retain-on-failure"
     username: str | None = None
     password: SecretStr | None = None
+    before_each: str | None = None  # a command that resets the application before every test

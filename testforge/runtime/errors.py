@@ -4,7 +4,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from testforge.domain.healing import HealingResult
-from testforge.domain.results import FailureKind
+from testforge.domain.results import CopyChange, FailureKind
 
 
 class ElementNotFoundError(Exception):
@@ -14,6 +14,21 @@ class ElementNotFoundError(Exception):
         super().__init__(f"element {key!r} not found on {url}: {detail}")
         self.key = key
         self.healing = healing
+
+
+class CopyChangedError(AssertionError):
+    """The element was found, but its text is a small edit of the expected one."""
+
+    def __init__(self, change: CopyChange) -> None:
+        super().__init__(
+            f"the text of {change.key!r} changed: expected {change.expected!r}, found "
+            f"{change.actual!r} (a copy change; accept it with `testforge review --accept`)"
+        )
+        self.change = change
+
+
+class WriteBlockedError(AssertionError):
+    """A suite generated without writes stopped the page from sending data."""
 
 
 class NavigationFailedError(Exception):

@@ -14,10 +14,8 @@ from testforge.domain.healing import HealingCandidate, HealingResult, HealingStr
 from testforge.domain.locators import Locator, LocatorLadder, LocatorStrategy, candidate_ladder
 from testforge.domain.suite import RegistryEntry
 from testforge.healing.engine import HealingEngine
+from testforge.healing.guarantee import without_asserted
 from testforge.llm.rerank import RerankDecision
-
-# What an assertion checks must not be evidence for which element to check.
-_ASSERTED = {"text": None, "value": None}
 
 
 def verified_ladder(page: Page, fp: ElementFingerprint) -> LocatorLadder:
@@ -57,13 +55,14 @@ class PageHealer:
         self.second_opinion = second_opinion
 
     def heal(
-        self, page: Page, key: str, entry: RegistryEntry, *, for_assertion: bool
+        self, page: Page, key: str, entry: RegistryEntry, *, asserted: str | None
     ) -> HealingResult:
+        """Rank the live page's elements for `key`; `asserted` is set for assertion targets
+        (what they check, "" for nothing), and is never used as evidence."""
         snapshot = snapshot_sync(page)
         candidates = [raw.fingerprint(page.url) for raw in snapshot.elements]
-        target = (
-            entry.fingerprint.model_copy(update=_ASSERTED) if for_assertion else entry.fingerprint
-        )
+        fp = entry.fingerprint
+        target = fp if asserted is None else without_asserted(fp, asserted)
         result = self.engine.heal(key, target, candidates)
         if result.chosen is None:
             result = self._ask_second_opinion(target, result)

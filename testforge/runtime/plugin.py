@@ -8,18 +8,20 @@ for the executor. Run standalone with `pytest --base-url URL` inside a suite dir
 import hashlib
 import json
 import os
+import subprocess
 import time
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright, StorageState, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from testforge.browser.launch import launch_options, translate_launch_error
-from testforge.domain.app_model import AuthConfig
-from testforge.domain.results import Failure, FailureKind, TestResult, TestStatus
+from testforge.domain.app_model import AuthConfig, AuthScheme
+from testforge.domain.results import Failure, FailureKind, Heal, TestResult, TestStatus
 from testforge.domain.suite import LocatorRegistry
 from testforge.healing.engine import HealingEngine
 from testforge.knowledge.hints import KnowledgeHints
@@ -29,9 +31,9 @@ from testforge.llm.bootstrap import build as build_llm
 from testforge.llm.rerank import Reranker
 from testforge.llm.settings import LLMSettings
 from testforge.runtime.config import RuntimeConfig
-from testforge.runtime.errors import ElementNotFoundError, classify
+from testforge.runtime.errors import CopyChangedError, ElementNotFoundError, classify
 from testforge.runtime.healer import PageHealer
-from testforge.runtime.session import Session
+from testforge.runtime.session import Session, http_credentials
 from testforge.settings import BrowserSettings
 
 MARKERS = {
@@ -45,6 +47,9 @@ MARKERS = {
     "form_validation": "form validation test",
     "flow": "multi-step user journey",
     "negative": "invalid input must be refused",
+    "auth": "signing in and out",
+    "signed_in": "runs with the session of the test account (signed in once per worker)",
+    "own_session": "signs in alone, for a test that writes (nothing it leaves is shared)",
 }
 PRIORITIES = ("p0", "p1", "p2", "p3")
 SCREENSHOT_TIMEOUT_MS = 5000
@@ -54,6 +59,7 @@ TAGS = {
     "form_validation": "form-validation",
     "flow": "flow",
     "negative": "negative",
+    "auth": "auth",
 }
 
 _reports = pytest.StashKey[dict[str, pytest.TestReport]]()
@@ -92,10 +98,95 @@ def tf_registry(pytestconfig: pytest.Config) -> LocatorRegistry:
 
 
 @pytest.fixture(scope="session")
-def tf_auth(pytestconfig: pytest.Config) -> AuthConfig | None:
-    meta = json.loads((pytestconfig.rootpath / "suite.json").read_text(encoding="utf-8"))
-    auth = meta.get("auth")
+def tf_suite_meta(pytestconfig: pytest.Config) -> dict[str, Any]:
+    meta: dict[str, Any] = json.loads(
+        (pytestconfig.rootpath / "suite.json").read_text(encoding="utf-8")
+    )
+    return meta
+
+
+@pytest.fixture(scope="session")
+def tf_auth(tf_suite_meta: dict[str, Any]) -> AuthConfig | None:
+    auth = tf_suite_meta.get("auth")
     return AuthConfig.model_validate(auth) if auth else None
+
+
+@dataclass(frozen=True)
+class SharedSession:
+    """The test account's session of one worker, and the heals its sign-in needed."""
+
+    state: StorageState
+    heals: tuple[Heal, ...]
+
+
+_sign_in_failure = pytest.StashKey[BaseException]()
+
+
+@pytest.fixture(scope="session")
+def tf_signed_in(
+    pytestconfig: pytest.Config,
+    tf_browser: Browser,
+    tf_engine: HealingEngine,
+    tf_config: RuntimeConfig,
+    tf_registry: LocatorRegistry,
+    tf_auth: AuthConfig | None,
+) -> SharedSession:
+    """The test account's session, signed in once per worker and reused by every test that
+    needs it: only the tests about signing in go through the sign-in form themselves. The
+    sign-in heals like any step; its heals are reported with every test that used it. A
+    sign-in that failed is not tried again for every test (pytest would): it fails them all
+    at once, with its reason."""
+    failure = pytestconfig.stash.get(_sign_in_failure, None)
+    if failure is not None:
+        raise RuntimeError(f"the shared sign-in failed: {failure}")
+    context = tf_browser.new_context()
+    healer = PageHealer(tf_engine, None, None)
+    session = Session(context.new_page(), tf_registry, tf_config, auth=tf_auth, healer=healer)
+    try:
+        session.sign_in()
+        state = session.page.context.storage_state()
+    except BaseException as exc:
+        pytestconfig.stash[_sign_in_failure] = exc
+        raise
+    finally:
+        for opened in session.opened:
+            opened.close()
+        context.close()
+    heals = tuple(h.model_copy(update={"step": 0}) for h in session.heals)
+    return SharedSession(state=state, heals=heals)
+
+
+def _own_session(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("own_session") is not None
+
+
+def _context_options(
+    request: pytest.FixtureRequest, config: RuntimeConfig, auth: AuthConfig | None
+) -> dict[str, Any]:
+    if request.node.get_closest_marker("signed_in") is None:
+        return {}
+    options: dict[str, Any] = {}
+    if not _own_session(request):
+        options["storage_state"] = request.getfixturevalue("tf_signed_in").state
+    if auth is not None and auth.scheme is AuthScheme.HTTP:
+        password = config.password.get_secret_value() if config.password else ""
+        options["http_credentials"] = http_credentials(
+            config.username or "", password, config.base_url or ""
+        )
+    return options
+
+
+def _before_each(config: RuntimeConfig) -> None:
+    """The user's reset command (TESTFORGE_BEFORE_EACH), run before every test."""
+    if not config.before_each:
+        return
+    # The user's own command, from their own environment: a shell is what they expect.
+    done = subprocess.run(config.before_each, shell=True, capture_output=True, check=False)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).decode(errors="replace").strip()[-500:]
+        raise RuntimeError(
+            f"the reset command {config.before_each!r} exited {done.returncode}: {tail}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -141,30 +232,47 @@ def tf(
     tf_config: RuntimeConfig,
     tf_registry: LocatorRegistry,
     tf_auth: AuthConfig | None,
+    tf_suite_meta: dict[str, Any],
 ) -> Iterator[Session]:
     item = request.node
-    context = tf_browser.new_context()
+    _before_each(tf_config)
+    options = _context_options(request, tf_config, tf_auth)
+    context = tf_browser.new_context(**options)
     tracing = tf_config.trace != "off"
     if tracing:
         context.tracing.start(screenshots=True, snapshots=True)
     page = context.new_page()
     folder = _artifact_folder(tf_config, item.nodeid)
     healer = PageHealer(tf_engine, folder / "heals" if folder else None, tf_second_opinion)
-    session = Session(page, tf_registry, tf_config, auth=tf_auth, healer=healer)
+    session = Session(
+        page,
+        tf_registry,
+        tf_config,
+        auth=tf_auth,
+        healer=healer,
+        read_only=not tf_suite_meta.get("allow_writes", False),
+    )
     item.stash[_session] = session
+    if "storage_state" in options:
+        session.heals.extend(request.getfixturevalue("tf_signed_in").heals)
     try:
+        if _own_session(request) and tf_auth is not None and tf_auth.scheme is AuthScheme.FORM:
+            with session.given("a user who signed in alone"):
+                session.sign_in()
         yield session
     finally:
         call = item.stash.get(_reports, {}).get("call")
         failed = call is not None and call.failed
         if failed and folder is not None:
-            item.stash[_artifacts] = _capture(page, context, folder, tracing)
+            item.stash[_artifacts] = _capture(session.page, context, folder, tracing)
         elif tracing:
             if tf_config.trace == "on" and folder is not None:
                 folder.mkdir(parents=True, exist_ok=True)
                 context.tracing.stop(path=folder / "trace.zip")
             else:
                 context.tracing.stop()
+        for opened in session.opened:  # contexts an HTTP sign-in opened
+            opened.close()
         context.close()
 
 
@@ -218,6 +326,7 @@ def pytest_runtest_makereport(
             kind=classify(exc),
             message=_message(exc),
             healing=exc.healing if isinstance(exc, ElementNotFoundError) else None,
+            copy_change=exc.change if isinstance(exc, CopyChangedError) else None,
         )
     if report.when == "setup" and report.failed and call.excinfo is not None:
         item.stash[_failure] = Failure(kind=FailureKind.ERROR, message=_message(call.excinfo.value))

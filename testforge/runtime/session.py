@@ -6,34 +6,81 @@ heal can never turn a wrong value into a pass.
 """
 
 import re
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
+from playwright.sync_api import (
+    BrowserContext,
+    FilePayload,
+    HttpCredentials,
+    Locator,
+    Page,
+    Request,
+    Route,
+    expect,
+)
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, expect
 
+from testforge.browser.fields import (
+    CLOSE_DIALOG,
+    LEAVES_WITH_TAB_JS,
+    PROBE_CLICK_MS,
+    blocked_by_dialog,
+)
 from testforge.browser.locate import XPATH_OF, rung_locator
 from testforge.browser.network import POLL_S, SETTLE_CAP_S, QuietWindow, watch_network
-from testforge.domain.app_model import AuthConfig
+from testforge.domain.app_model import AuthConfig, AuthScheme
+from testforge.domain.copyedit import copy_change
+from testforge.domain.effects import Effect
 from testforge.domain.healing import HealingResult, HealingStrategy
-from testforge.domain.locators import LocatorLadder
+from testforge.domain.locators import LocatorLadder, url_matches
 from testforge.domain.results import Heal, StepRecord, StepStatus
 from testforge.domain.suite import LocatorRegistry, RegistryEntry
+from testforge.domain.testdata import sample_file, unique_value
 from testforge.runtime.config import RuntimeConfig
-from testforge.runtime.errors import ElementNotFoundError, NavigationFailedError, TestDeadlineError
+from testforge.runtime.errors import (
+    CopyChangedError,
+    ElementNotFoundError,
+    NavigationFailedError,
+    TestDeadlineError,
+    WriteBlockedError,
+)
 
 HEAL_RETRY_S = 0.5
+WRONG_PASSWORD = "Wrong-passw0rd!"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Effects a read-only suite must never let a click cause (signing in and out are its own session).
+GUARDED_EFFECTS = frozenset(
+    {Effect.WRITE, Effect.PAYMENT, Effect.PUBLISH, Effect.BULK, Effect.DESTRUCTIVE, Effect.ACCOUNT}
+)
+# Evidence of a session: the browser left the sign-in page, or no password field is shown on it
+# any more (an application may sign in on the very page that showed the form).
+SIGNED_IN_JS = """(loginPath) => {
+  const trim = (p) => p.replace(/\\/+$/, "");
+  if (trim(location.pathname) !== trim(loginPath)) return true;
+  const shown = (el) =>
+    el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+  return !Array.from(document.querySelectorAll("input[type=password]")).some(shown);
+}"""
+_OPTIONS_OF = "el => Array.from(el.options || []).map(o => (o.textContent || '').trim())"
 
 
 class Healer(Protocol):
     def heal(
-        self, page: Page, key: str, entry: RegistryEntry, *, for_assertion: bool
+        self, page: Page, key: str, entry: RegistryEntry, *, asserted: str | None
     ) -> HealingResult: ...
 
     def snapshot(self, page: Page, name: str) -> str | None: ...
+
+
+def http_credentials(username: str, password: str, base_url: str) -> HttpCredentials:
+    """HTTP credentials answered only to the application's own origin."""
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
+    return {"username": username, "password": password, "origin": origin}
 
 
 class Session:
@@ -45,6 +92,7 @@ class Session:
         *,
         auth: AuthConfig | None = None,
         healer: Healer | None = None,
+        read_only: bool = True,
     ) -> None:
         if not config.base_url:
             raise NavigationFailedError(
@@ -55,6 +103,8 @@ class Session:
         self.config = config
         self.auth = auth
         self.healer = healer
+        self.read_only = read_only
+        self.opened: list[BrowserContext] = []  # contexts this session opened; closed with it
         self.steps: list[StepRecord] = []
         self.heals: list[Heal] = []
         self._healed: dict[str, LocatorLadder] = {}
@@ -63,6 +113,7 @@ class Session:
         self._origin = "{0.scheme}://{0.netloc}".format(urlsplit(config.base_url))
         self._rung_used: str | None = None
         self._step_healed = False
+        self._token = secrets.token_hex(3)
         watch_network(page)
 
     # -- Given / When / Then ---------------------------------------------------------------
@@ -112,7 +163,7 @@ class Session:
         with self._step("goto", value=path):
             url = urljoin(self.config.base_url or "", path)
             try:
-                response = self.page.goto(url, timeout=self._timeout_ms())
+                response = self.page.goto(url, timeout=self._navigation_ms())
             except PlaywrightError as exc:
                 raise NavigationFailedError(
                     f"cannot open {url}: {str(exc).splitlines()[0]}"
@@ -122,46 +173,165 @@ class Session:
             self._settle()
 
     def sign_in(self) -> None:
-        if self.auth is None:
-            raise NavigationFailedError(
-                "this suite has no sign-in form; regenerate it with credentials"
-            )
+        """Sign in as the test account: through the form, or by answering the HTTP challenge."""
+        auth = self._auth()
         with self._step("sign_in"):
-            self.goto(self.auth.login_path)
-            self.fill(self.auth.username_field, self.credential("username"))
-            self.fill(self.auth.password_field, self.credential("password"))
-            self.click(self.auth.submit)
-            login = re.compile("^" + re.escape(self._origin + self.auth.login_path) + r"(\?.*)?$")
+            if auth.scheme is AuthScheme.HTTP:
+                self._http_sign_in(self.credential("password"))
+                return
+            self._form_sign_in(self.credential("password"))
             try:
-                expect(self.page).not_to_have_url(login, timeout=self._timeout_ms())
-            except AssertionError as exc:
+                self.page.wait_for_function(
+                    SIGNED_IN_JS, arg=auth.login_path, timeout=self._navigation_ms()
+                )
+            except PlaywrightError as exc:
                 raise AssertionError(
-                    "sign-in did not leave the sign-in page: check TESTFORGE_USERNAME and "
-                    "TESTFORGE_PASSWORD"
+                    "sign-in did not get past the sign-in form (still on it, a password field "
+                    "still shown): check TESTFORGE_USERNAME and TESTFORGE_PASSWORD"
                 ) from exc
+
+    def expect_sign_in_refused(self) -> None:
+        """A wrong password is refused: the sign-in page stays, or HTTP answers 401."""
+        auth = self._auth()
+        with self._step("expect_sign_in_refused"):
+            if auth.scheme is AuthScheme.HTTP:
+                status = self._http_sign_in(WRONG_PASSWORD, refused=True)
+                if status != 401:
+                    raise AssertionError(f"a wrong password was answered HTTP {status}, not 401")
+                return
+            self._form_sign_in(WRONG_PASSWORD)
+            expect(self.page).to_have_url(self._login_url(auth), timeout=self._navigation_ms())
+            assert auth.password_field is not None
+            self.expect_visible(auth.password_field)
+
+    def expect_signed_out(self) -> None:
+        """The session has ended: its sign-out control is gone, and a page that needs a session
+        sends the visitor to sign in."""
+        auth = self._auth()
+        with self._step("expect_signed_out"):
+            if auth.sign_out is not None and auth.sign_out_menu is None:
+                ladder = self._healed.get(auth.sign_out, self.registry[auth.sign_out].ladder)
+                for rung in ladder:
+                    found = rung_locator(self.page, rung)
+                    expect(found, "the sign-out control is still shown").to_have_count(
+                        0, timeout=self._timeout_ms()
+                    )
+            if auth.protected_path and auth.scheme is AuthScheme.FORM:
+                self.goto(auth.protected_path)
+                expect(self.page).to_have_url(self._login_url(auth), timeout=self._navigation_ms())
+
+    def _auth(self) -> AuthConfig:
+        if self.auth is None:
+            raise NavigationFailedError("this suite has no sign-in; regenerate it with credentials")
+        return self.auth
+
+    def _login_url(self, auth: AuthConfig) -> re.Pattern[str]:
+        path = re.escape(auth.login_path.rstrip("/"))
+        return re.compile("^" + re.escape(self._origin) + path + r"/?([?#].*)?$")
+
+    def _form_sign_in(self, password: str) -> None:
+        auth = self._auth()
+        assert auth.username_field and auth.password_field and auth.submit, "a sign-in form"
+        self.goto(auth.login_path)
+        self.fill(auth.username_field, self.credential("username"))
+        self.fill(auth.password_field, password)
+        self.click(auth.submit)
+
+    def _http_sign_in(self, password: str, *, refused: bool = False) -> int:
+        """Open a new context that answers the HTTP challenge with `password`; go to the
+        sign-in path there. Returns the HTTP status."""
+        auth = self._auth()
+        browser = self.page.context.browser
+        assert browser is not None
+        context = browser.new_context(
+            http_credentials=http_credentials(
+                self.credential("username"), password, self.config.base_url or ""
+            )
+        )
+        self.opened.append(context)
+        self.page = context.new_page()
+        watch_network(self.page)
+        url = urljoin(self.config.base_url or "", auth.login_path)
+        if refused:  # the request API reports a refusal as a status; a page, as a network error
+            return context.request.get(url, max_redirects=0, timeout=self._navigation_ms()).status
+        response = self.page.goto(url, timeout=self._navigation_ms())
+        status = response.status if response is not None else 0
+        if status >= 400:
+            raise AssertionError(
+                f"HTTP authentication at {auth.login_path} answered {status}: check "
+                "TESTFORGE_USERNAME and TESTFORGE_PASSWORD"
+            )
+        self._settle()
+        return status
 
     def click(self, key: str) -> None:
         with self._step("click", target=key):
-            self._locate(key).click(timeout=self._timeout_ms())
+            found = self._locate(key)
+            with self._write_guard(key):
+                self._click(found)
+                self._settle()
+
+    def click_new_tab(self, key: str) -> None:
+        """Click a link that opens another tab; the test goes on in that tab."""
+        with self._step("click_new_tab", target=key):
+            found = self._locate(key)
+            with self.page.context.expect_page(timeout=self._timeout_ms()) as opened:
+                self._click(found)
+            self.page = opened.value
+            watch_network(self.page)
             self._settle()
 
     def fill(self, key: str, value: str) -> None:
         shown = "***" if self._is_secret(value) else value
         with self._step("fill", target=key, value=shown):
-            self._locate(key).fill(value, timeout=self._timeout_ms())
+            found = self._locate(key)
+            found.fill(value, timeout=self._timeout_ms())
+            if found.evaluate(LEAVES_WITH_TAB_JS):  # close the picker it opened, as a person does
+                found.press("Tab", timeout=self._timeout_ms())
 
     def select(self, key: str, label: str) -> None:
         with self._step("select", target=key, value=label):
-            self._locate(key).select_option(label=label, timeout=self._timeout_ms())
+            found = self._locate(key)
+            options: list[str] = found.evaluate(_OPTIONS_OF)
+            if label not in options:
+                offered = ", ".join(map(repr, options[:8]))
+                raise ElementNotFoundError(
+                    key,
+                    self.page.url,
+                    None,
+                    f"the list has no option {label!r} (it offers {offered})",
+                )
+            found.select_option(label=label, timeout=self._timeout_ms())
 
     def check(self, key: str) -> None:
         with self._step("check", target=key):
             self._locate(key).check(timeout=self._timeout_ms())
 
+    def upload(self, key: str, name: str) -> None:
+        """Put one of TestForge's sample files (sample.png, .pdf, .csv, .txt) in a file input."""
+        with self._step("upload", target=key, value=name):
+            mime, data = sample_file(name)
+            payload: FilePayload = {"name": name, "mimeType": mime, "buffer": data}
+            self._locate(key).set_input_files(payload, timeout=self._timeout_ms())
+
+    def unique(self, value: str) -> str:
+        """`value` made unique for this test (the same within it): records it creates never
+        collide with another test's or an earlier run's."""
+        return unique_value(value, self._token)
+
     def expect_url(self, pattern: str) -> None:
         with self._step("expect_url", value=pattern):
-            full = re.compile("^" + re.escape(self._origin) + pattern + r"(#.*)?$")
-            expect(self.page).to_have_url(full, timeout=self._timeout_ms())
+            origin = self._origin
+
+            def expected(url: str) -> bool:
+                return url.startswith(origin) and url_matches(pattern, url[len(origin) :] or "/")
+
+            try:
+                self.page.wait_for_url(expected, timeout=self._navigation_ms())
+            except PlaywrightError as exc:
+                raise AssertionError(
+                    f"the page is at {self.page.url}, not at {pattern!r} on {origin}"
+                ) from exc
 
     def expect_title(self, title: str) -> None:
         with self._step("expect_title", value=title):
@@ -169,8 +339,16 @@ class Session:
 
     def expect_text(self, key: str, text: str) -> None:
         with self._step("expect_text", target=key, value=text):
-            found = self._locate(key, for_assertion=True)
-            expect(found).to_have_text(text, timeout=self._timeout_ms())
+            found = self._locate(key, asserted=text)
+            try:
+                # innerText, as discovery read it: text a page hides (a heading's "¶" anchor)
+                # is not what a user reads.
+                expect(found).to_have_text(text, use_inner_text=True, timeout=self._timeout_ms())
+            except AssertionError:
+                change = self._copy_change(key, text, found)
+                if change is not None:
+                    raise change from None
+                raise
 
     def expect_page_text(self, text: str) -> None:
         with self._step("expect_page_text", value=text):
@@ -178,11 +356,11 @@ class Session:
 
     def expect_visible(self, key: str) -> None:
         with self._step("expect_visible", target=key):
-            expect(self._locate(key, for_assertion=True)).to_be_visible(timeout=self._timeout_ms())
+            expect(self._locate(key, asserted="")).to_be_visible(timeout=self._timeout_ms())
 
     def expect_invalid(self, key: str) -> None:
         with self._step("expect_invalid", target=key):
-            found = self._locate(key, for_assertion=True)
+            found = self._locate(key, asserted="")
             invalid = found.and_(self.page.locator(":invalid"))
             expect(invalid, f"{key} should be flagged invalid").to_have_count(
                 1, timeout=self._timeout_ms()
@@ -190,7 +368,7 @@ class Session:
 
     def expect_value(self, key: str, value: str) -> None:
         with self._step("expect_value", target=key, value=value):
-            expect(self._locate(key, for_assertion=True)).to_have_value(
+            expect(self._locate(key, asserted=value)).to_have_value(
                 value, timeout=self._timeout_ms()
             )
 
@@ -211,24 +389,80 @@ class Session:
 
     # -- resolution ------------------------------------------------------------------------
 
+    def _click(self, found: Locator) -> None:
+        """Click as a person does: a dialog of the page's own in the way is closed first."""
+        try:
+            found.click(trial=True, timeout=PROBE_CLICK_MS)
+        except PlaywrightError as exc:
+            if blocked_by_dialog(exc):
+                self.page.keyboard.press("Escape")
+                close = self.page.locator(CLOSE_DIALOG).filter(visible=True)
+                if close.count():
+                    close.first.click(timeout=self._timeout_ms())
+        found.click(timeout=self._timeout_ms())
+
+    def _copy_change(self, key: str, expected: str, found: Locator) -> CopyChangedError | None:
+        try:
+            actual = found.inner_text(timeout=self._timeout_ms())
+        except PlaywrightError:
+            return None
+        change = copy_change(key, expected, actual)
+        return CopyChangedError(change) if change else None
+
+    @contextmanager
+    def _write_guard(self, key: str) -> Iterator[None]:
+        """In a suite generated without writes, a control that writes may not send anything:
+        discovery saw the browser refuse its input, and if the page now tries to send it, that
+        is a changed behaviour to report, never a write to make."""
+        entry = self.registry.entries.get(key)
+        if not self.read_only or entry is None or entry.effect not in GUARDED_EFFECTS:
+            yield
+            return
+        stopped: list[str] = []
+
+        def guard(route: Route, request: Request) -> None:
+            if request.method in SAFE_METHODS:
+                route.fallback()
+                return
+            stopped.append(f"{request.method} {urlsplit(request.url).path}")
+            route.abort("blockedbyclient")
+
+        page = self.page
+        page.route("**/*", guard)
+        try:
+            yield
+        finally:
+            page.unroute("**/*", guard)
+        if stopped:
+            raise WriteBlockedError(
+                f"pressing {key!r} tried to send {', '.join(stopped)}; discovery saw the browser "
+                "refuse this input, and a suite generated without writes never changes data"
+            )
+
     def _is_secret(self, value: str) -> bool:
         password = self.config.password
         return password is not None and value == password.get_secret_value()
 
-    def _timeout_ms(self) -> float:
+    def _budget_s(self) -> float:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise TestDeadlineError(
                 f"the test exceeded its {self.config.test_timeout_s:.0f} s budget"
             )
-        return min(self.config.action_timeout_s, remaining) * 1000
+        return remaining
+
+    def _timeout_ms(self) -> float:
+        """An action's or an assertion's share of the test's remaining budget."""
+        return min(self.config.action_timeout_s, self._budget_s()) * 1000
+
+    def _navigation_ms(self) -> float:
+        """A page load's share of the test's remaining budget (longer than an action's)."""
+        return min(self.config.navigation_timeout_s, self._budget_s()) * 1000
 
     def _settle(self) -> None:
         """Wait for the page to load and its scripts to stop fetching (capped)."""
         try:
-            self.page.wait_for_load_state(
-                "load", timeout=min(self._timeout_ms(), SETTLE_CAP_S * 1000)
-            )
+            self.page.wait_for_load_state("load", timeout=self._navigation_ms())
         except PlaywrightError:
             return
         window = QuietWindow(watch_network(self.page))
@@ -246,11 +480,13 @@ class Session:
                 continue  # a rung the selector engine rejects resolves to nothing
         return None
 
-    def _locate(self, key: str, *, for_assertion: bool = False) -> Locator:
+    def _locate(self, key: str, *, asserted: str | None = None) -> Locator:
         """The element for `key`: its first rung, else a heal both ladder and engine agree on.
 
         A lower rung counts only when the healing engine ranks the same element first; with
         healing off (`TESTFORGE_HEAL=0`) the engine's own picks are reported, never used.
+        `asserted` is set for assertion targets (the text or value they check, "" for none):
+        what an assertion checks is never evidence for which element to check.
         """
         entry = self.registry.entries.get(key)
         if entry is None:
@@ -264,7 +500,7 @@ class Session:
                 self._rung_used = ladder[0].describe()
                 return hit[1]
             if self.healer is not None:
-                healing = self.healer.heal(self.page, key, entry, for_assertion=for_assertion)
+                healing = self.healer.heal(self.page, key, entry, asserted=asserted)
                 if hit is not None and self._ranked_first(hit[1], healing):
                     return self._apply_heal(key, healing, hit)
                 if hit is None and self.config.heal and healing.chosen and healing.new_ladder:

@@ -74,6 +74,7 @@ def run_discover(spec: RunnerSpec, store: ArtifactStore, browser: BrowserSetting
         credentials=_credentials(),
         login_path=spec.login_path,
         probe_forms=spec.probe_forms,
+        allow_writes=spec.allow_writes,
     )
     model = discover(request, browser)
     ref = put_model(store, f"{spec.output}/{APP_MODEL_FILE}", model)

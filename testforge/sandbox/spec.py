@@ -32,6 +32,7 @@ class RunnerSpec(DomainModel):
     limits: CrawlLimits | None = None
     login_path: str | None = None
     probe_forms: bool = True
+    allow_writes: bool = False
     # execute
     suite_ref: str | None = None
     nodeids: tuple[str, ...] = ()

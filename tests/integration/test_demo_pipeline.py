@@ -31,7 +31,10 @@ DEMO_PAGES = {"/", "/login", "/account", "/products", "/cart", "/checkout", "/co
 @pytest.fixture(scope="module")
 def generated(demo_v1: str, tmp_path_factory: pytest.TempPathFactory) -> Generated:
     out = tmp_path_factory.mktemp("demo")
-    request = DiscoveryRequest(base_url=demo_v1, limits=CrawlLimits(), credentials=CREDENTIALS)
+    # The demo shop is disposable: writes are allowed, so the cart and checkout are explored.
+    request = DiscoveryRequest(
+        base_url=demo_v1, limits=CrawlLimits(), credentials=CREDENTIALS, allow_writes=True
+    )
     return generate(request, OfflineDesigner(), out, BrowserSettings())
 
 

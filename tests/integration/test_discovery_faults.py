@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from demo.server import running_app
 from testforge.discovery.service import DiscoveryRequest, discover
-from testforge.domain.app_model import AppModel, CrawlIssueKind, CrawlLimits
+from testforge.domain.app_model import AppModel, CrawlIssueKind, CrawlLimits, SkipReason
 from testforge.settings import BrowserSettings
 
 pytestmark = pytest.mark.browser
@@ -93,10 +93,11 @@ def test_a_hanging_page_times_out_without_stalling_the_crawl(model: AppModel) ->
     assert any(p.path.startswith("/farm/") for p in model.pages)  # others went on meanwhile
 
 
-def test_error_and_non_html_pages_are_issues_not_pages(model: AppModel) -> None:
+def test_error_pages_are_issues_and_non_html_links_are_skipped_not_pages(model: AppModel) -> None:
     kinds = {i.url.rsplit("/", 1)[-1]: i.kind for i in model.issues}
     assert kinds["broken"] is CrawlIssueKind.HTTP_ERROR
-    assert kinds["data.json"] is CrawlIssueKind.NOT_HTML
+    not_pages = [s for s in model.skipped if s.reason is SkipReason.DOWNLOAD]
+    assert [s.examples for s in not_pages] == [("/data.json",)]
     assert not {"/broken", "/data.json", "/slow"} & {p.path for p in model.pages}
 
 

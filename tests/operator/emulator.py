@@ -33,6 +33,8 @@ import jsonpatch
 import kmock
 from kmock._internal import apps, rendering
 
+from tests.fakes.kmock_thread import ServedEmulator
+
 EVENT_LOG = 20_000
 KEEP_REQUESTS = 8  # kmock re-checks recorded requests on every new one: keep few
 
@@ -414,27 +416,8 @@ def _body(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in {"metadata", "status"}}
 
 
-class EmulatorThread:
-    """The emulator served on 127.0.0.1 from a thread with its own event loop."""
-
-    def __init__(self) -> None:
-        self.emulator: ApiEmulator | None = None
-        self.url = ""
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="kmock", daemon=True)
-
-    def _run(self) -> None:
-        self._loop.run_until_complete(self._serve())
-
-    async def _serve(self) -> None:
-        self._stop = asyncio.Event()
-        async with ApiEmulator() as emulator, kmock.Server(emulator) as server:
-            self.emulator = emulator
-            self.url = str(server.url).rstrip("/")
-            self._ready.set()
-            await self._stop.wait()
+class EmulatorThread(ServedEmulator[ApiEmulator]):
+    """The operator tests' emulator, served from its own thread and loop."""
 
     @property
     def api(self) -> ApiEmulator:
@@ -442,21 +425,11 @@ class EmulatorThread:
             raise RuntimeError("the emulator is not running")
         return self.emulator
 
-    def start(self) -> "EmulatorThread":
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("the kmock emulator did not start")
-        return self
-
-    def stop(self) -> None:
-        if self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
 
 @contextmanager
 def running_emulator() -> Iterator[EmulatorThread]:
-    thread = EmulatorThread().start()
+    thread = EmulatorThread(ApiEmulator)
+    thread.start()
     try:
         yield thread
     finally:

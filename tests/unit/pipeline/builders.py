@@ -61,6 +61,7 @@ def shop() -> AppModel:
         url="http://shop.test/login",
         title="Sign in",
         heading="Sign in",
+        stable_texts=("Sign in",),
         depth=0,
         status=200,
         elements=[
@@ -135,9 +136,11 @@ def shop() -> AppModel:
     )
     home = Page(
         path="/",
+        signed_in=True,
         url="http://shop.test/",
         title="Shop",
         heading="Welcome",
+        stable_texts=("Welcome", "Products", "Free shipping on every order"),
         depth=0,
         status=200,
         elements=[
@@ -151,15 +154,18 @@ def shop() -> AppModel:
                 href="/products/mug",
             ),
             element("home.heading", "/", "h1", ElementKind.OTHER, "Welcome"),
+            element("nav.sign_out", "/", "button", ElementKind.BUTTON, "Sign out", nav=True),
         ],
         links=[Link(element="nav.products", target="/products/mug", text="Products")],
-        async_texts=("Today only: free shipping",),
+        async_texts=("Free shipping on every order",),
     )
     product = Page(
         path="/products/mug",
+        signed_in=True,
         url="http://shop.test/products/mug",
         title="Mug",
         heading="Mug",
+        stable_texts=("Mug",),
         depth=1,
         status=200,
         elements=[
@@ -174,6 +180,7 @@ def shop() -> AppModel:
             element(
                 "mug.add_to_cart", "/products/mug", "button", ElementKind.BUTTON, "Add to cart"
             ),
+            element("mug.heading", "/products/mug", "h1", ElementKind.OTHER, "Mug"),
         ],
         forms=[
             Form(
@@ -221,6 +228,7 @@ def shop() -> AppModel:
     ]
     cart = Page(
         path="/cart",
+        signed_in=True,
         url="http://shop.test/cart",
         title="Cart",
         depth=1,
@@ -233,6 +241,7 @@ def shop() -> AppModel:
             element("cart.total", "/cart", "strong", ElementKind.OTHER, "$16.00", label="Total"),
             element("cart.checkout", "/cart", "a", ElementKind.LINK, "Checkout", href="/checkout"),
         ],
+        links=[Link(element="cart.checkout", target="/checkout", text="Checkout")],
     )
     to_checkout = [
         *add,
@@ -240,6 +249,7 @@ def shop() -> AppModel:
     ]
     checkout = Page(
         path="/checkout",
+        signed_in=True,
         url="http://shop.test/checkout",
         title="Checkout",
         depth=2,
@@ -305,6 +315,10 @@ def shop() -> AppModel:
             username_field="login.email",
             password_field="login.password",
             submit="login.sign_in",
+            landing_path="/account",
+            sign_out="nav.sign_out",
+            sign_out_page="/",
+            protected_path="/cart",
         ),
         pages=[login, home, product, cart, checkout],
         flows=[purchase],

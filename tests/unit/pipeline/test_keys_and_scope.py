@@ -46,12 +46,11 @@ def test_key_allocator_never_hands_out_the_same_key_twice() -> None:
     ]
 
 
-def test_scope_stays_on_the_origin_and_skips_sign_out() -> None:
+def test_scope_stays_on_the_origin() -> None:
     scope = CrawlScope("http://shop.test:8000/")
     assert scope.allows("http://shop.test:8000/products")
     assert not scope.allows("http://shop.test:9000/products")
     assert not scope.allows("https://elsewhere.test/")
-    assert not scope.allows("http://shop.test:8000/logout")
     assert not scope.allows("mailto:someone@example.com")
 
 
@@ -65,3 +64,21 @@ def test_scope_applies_include_and_exclude_patterns() -> None:
 def test_path_of_keeps_the_query_and_drops_the_origin() -> None:
     assert path_of("http://a.test/search?q=mug#top") == "/search?q=mug"
     assert path_of("http://a.test") == "/"
+
+
+def test_urls_of_one_template_share_a_shape_whatever_their_ids_and_query_values() -> None:
+    from testforge.discovery.crawler import url_shape
+
+    assert url_shape("http://a/issue17?@sort=x") == url_shape("http://a/issue3?@sort=-y")
+    assert url_shape("http://a/items/?o=1") == url_shape("http://a/items/?o=20")
+    assert url_shape("http://a/items/?o=1") != url_shape("http://a/items/")
+    runs = ("http://a/#/experiments/1/runs/5f0c9a2e11", "http://a/#/experiments/2/runs/f0c9a2e114")
+    assert url_shape(runs[0]) == url_shape(runs[1])
+    assert url_shape("http://a/wiki/Start") != url_shape("http://a/wiki/Guide")
+
+
+def test_a_hash_route_is_part_of_the_page_and_an_anchor_is_not() -> None:
+    from testforge.discovery.scope import normalise, path_of
+
+    assert path_of("http://a/#/experiments/1?x=1") == "/#/experiments/1?x=1"
+    assert normalise("http://a/docs#install") == "http://a/docs"

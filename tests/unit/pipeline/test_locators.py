@@ -56,3 +56,15 @@ def test_path_regex_matches_exactly_the_path_and_stays_readable() -> None:
     assert pattern == r"/products/canvas-tote\?q=a\.b"
     assert re.fullmatch(pattern, "/products/canvas-tote?q=a.b")
     assert not re.fullmatch(pattern, "/products/canvas-tote?q=aXb")
+
+
+def test_an_expected_url_matches_its_query_in_any_order_but_not_other_values() -> None:
+    from testforge.domain.locators import path_regex, url_matches
+
+    expected = path_regex("/query?status=!closed&priority=major")
+    assert url_matches(expected, "/query?priority=major&status=!closed")
+    assert not url_matches(expected, "/query?priority=minor&status=!closed")
+    assert not url_matches(expected, "/query?status=!closed")
+    assert url_matches(path_regex("/#/runs?b=2&a=1"), "/#/runs?a=1&b=2")
+    assert url_matches("/orders/[^/?#]+", "/orders/1002")
+    assert not url_matches("/orders/[^/?#]+", "/orders/1002/items")

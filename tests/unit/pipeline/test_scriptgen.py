@@ -90,3 +90,34 @@ def test_suite_round_trips_through_its_folder(suite: Suite, tmp_path: Path) -> N
 def test_string_literals_are_readable_and_exact(value: str, literal: str) -> None:
     assert py_str(value) == literal
     assert ast.literal_eval(literal) == value
+
+
+def test_signed_in_tests_are_marked_and_never_sign_in_themselves(suite: Suite) -> None:
+    code = "\n".join(f.content for f in suite.files if f.path.startswith("tests/"))
+    tree = [
+        node
+        for f in suite.files
+        if f.path.startswith("tests/")
+        for node in ast.parse(f.content).body
+        if isinstance(node, ast.FunctionDef)
+    ]
+    for function in tree:
+        marks = {ast.unparse(d) for d in function.decorator_list}
+        signs_in = "tf.sign_in()" in ast.unparse(function)
+        if "pytest.mark.signed_in" in marks:
+            assert not signs_in, function.name
+        if signs_in:
+            assert "pytest.mark.auth" in marks, function.name
+    assert "@pytest.mark.signed_in" in code
+
+
+def test_a_suite_made_with_writes_gives_writing_tests_their_own_session_and_unique_data() -> None:
+    model = shop().model_copy(update={"allow_writes": True})
+    checkout = next(f for f in model.forms if f.key == "checkout.form")
+    checkout.probes[0].unique = ("checkout.name",)
+    suite = generate_suite(OfflineDesigner().design(model), model)
+    code = "\n".join(f.content for f in suite.files if f.path.startswith("tests/"))
+    assert 'tf.fill("checkout.name", tf.unique("Ada Lovelace"))' in code
+    assert 'tf.expect_page_text(tf.unique("Ada Lovelace"))' in code
+    assert "@pytest.mark.own_session" in code
+    assert suite.allow_writes

@@ -79,3 +79,42 @@ def test_card_numbers_get_a_checksum_failure_that_matches_the_pattern() -> None:
         for i in invalid_inputs(field("cc", label="Card number", pattern="[0-9]{16}"))
     }
     assert re.fullmatch("[0-9]{16}", rules["checksum"])
+
+
+@pytest.mark.parametrize(
+    ("f", "value"),
+    [
+        (field("due_date"), "2030-01-15"),
+        (
+            FormField(element="p.b", name="birthday", input_type="text", placeholder="dd/mm/yyyy"),
+            "15/01/2030",
+        ),
+        (field("created_at"), "2030-01-15 10:30"),
+        (field("when", "date"), "2030-01-15"),
+        (field("last_updated"), "Last_updated value"),  # "update" is not a date
+        (field("n", "number", minimum=1, step=5), "6"),
+        (field("n", "number", minimum=0, maximum=1, step=0.25), "0"),
+        (field("doc", "file", accept="application/pdf"), "sample.pdf"),
+        (field("avatar", "file", accept="image/*"), "sample.png"),
+    ],
+)
+def test_valid_values_fit_the_fields_type_name_and_constraints(f: FormField, value: str) -> None:
+    assert valid_value(f) == value
+
+
+def test_unique_values_keep_their_shape_and_differ_by_token() -> None:
+    from testforge.domain.testdata import is_unique_candidate, unique_value
+
+    assert unique_value("Ada Lovelace", "3f9c2a") == "Ada Lovelace 3f9c2a"
+    assert unique_value("ada@example.com", "3f9c2a") == "ada+3f9c2a@example.com"
+    assert is_unique_candidate(field("title"), "Title value")
+    assert not is_unique_candidate(field("due_date"), "2030-01-15")
+    assert not is_unique_candidate(field("code", max_length=8), "Code value")
+
+
+def test_sample_files_are_real_files_of_their_type() -> None:
+    from testforge.domain.testdata import sample_file
+
+    mime, data = sample_file("sample.png")
+    assert mime == "image/png" and data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert sample_file("sample.pdf")[1].startswith(b"%PDF")

@@ -1,0 +1,1 @@
+"""The real-application corpus: open-source web apps, at two released versions each."""

@@ -1,0 +1,44 @@
+"""By hand: `python -m tests.realapps.corpus install|serve APP [VERSION]`.
+
+install APP        installs and seeds both versions (cached; seconds once done)
+serve APP VERSION  serves VERSION from a fresh seed until Ctrl-C, printing URL and credentials
+"""
+
+import argparse
+import tempfile
+import threading
+from pathlib import Path
+
+from tests.realapps.corpus import corpus
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.realapps.corpus")
+    parser.add_argument("command", choices=["install", "serve", "list"])
+    parser.add_argument("app", nargs="?")
+    parser.add_argument("version", nargs="?")
+    args = parser.parse_args()
+    apps = corpus()
+    if args.command == "list":
+        for app in apps.values():
+            print(f"{app.name}: {app.versions[0]} -> {app.versions[1]} ({app.ui}, {app.auth}"
+                  f"{', control' if app.control else ''})")
+        return
+    names = [args.app] if args.app else list(apps)
+    if args.command == "install":
+        for name in names:
+            for version in [args.version] if args.version else apps[name].versions:
+                print(f"{name} {version}: {apps[name].install(version)}")
+        return
+    app = apps[args.app]
+    version = args.version or app.versions[0]
+    app.install(version)
+    with tempfile.TemporaryDirectory(prefix=f"corpus-{app.name}-") as tmp, \
+            app.running(version, Path(tmp)) as served:
+        print(f"{served.app} {served.version} at {served.base_url} "
+              f"(user {served.username!r}, password {served.password!r}); Ctrl-C stops it")
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
