@@ -18,8 +18,9 @@ from testforge.domain.results import RunResult
 from testforge.execution.local import ExecutionRequest, ProgressCallback, execute
 from testforge.healing.policy import HealingPolicy, auto_applicable
 from testforge.healing.review import link_requests, requests_from_run, save_requests
-from testforge.knowledge.learn import SNAPSHOT_ENV, snapshot_for_workers
+from testforge.knowledge.learn import snapshot_for_workers
 from testforge.reporting.service import ReportPaths, write_reports
+from testforge.runtime.config import SNAPSHOT_ENV
 from testforge.scriptgen import copyedits
 from testforge.scriptgen.render import generate_suite
 from testforge.settings import BrowserSettings, KnowledgeSettings

@@ -359,6 +359,20 @@ def _outcome_checks(ctx: _Context, form: Form, probe: FormProbe) -> tuple[list[S
         checks.append(Step(clause=Clause.THEN, action=Action.EXPECT_PAGE_TEXT, value=text))
     if messages:
         said.append("the page says " + "; ".join(repr(t) for t in messages))
+    listed = [k for k in outcome.listed_fields if k in probe.inputs][:1]
+    if probe.kind is ProbeKind.VALID and outcome.listed_on and listed:
+        # The record it made is in its list: what a user checks after "Save".
+        checks.append(Step(clause=Clause.THEN, action=Action.GOTO, value=outcome.listed_on))
+        checks.extend(
+            Step(
+                clause=Clause.THEN,
+                action=Action.EXPECT_PAGE_TEXT,
+                value=probe.inputs[k],
+                unique=k in probe.unique,
+            )
+            for k in listed
+        )
+        said.append(f"the new record is listed on {outcome.listed_on}")
     return checks, said
 
 

@@ -329,6 +329,23 @@ class Explorer:
             guarded=mode.guarded,
             capture_after=True,
             own_session=form.writes,  # what it writes into a session stays out of the others'
+            listing=self._listing_for(form) if unique else None,
+        )
+
+    def _listing_for(self, form: Form) -> str | None:
+        """The list page a new record should appear on: the crawled page linking to the
+        form's page that is its nearest parent (`/items/` for `/items/new/`)."""
+        form_path = form.page.split("?", 1)[0]
+        linking = [
+            p.path
+            for p in self.pages
+            if p.state is None
+            and p.path != form.page
+            and any(link.target == form.page for link in p.links)
+            and form_path.startswith(p.path.split("?", 1)[0].rstrip("/") + "/")
+        ]
+        return max(
+            linking, key=lambda path: (len(path.split("?", 1)[0]), "?" not in path), default=None
         )
 
     def _wrote(self, form: Form, run: ProbeRun) -> None:

@@ -72,6 +72,7 @@ def stable(first: ProbeOutcome, second: ProbeOutcome) -> ProbeOutcome:
             "new_texts": tuple(t for t in first.new_texts if t in second.new_texts),
             "echoed_fields": tuple(k for k in first.echoed_fields if k in second.echoed_fields),
             "heading": first.heading if first.heading == second.heading else None,
+            "listed_fields": tuple(k for k in first.listed_fields if k in second.listed_fields),
         }
     )
 
@@ -177,13 +178,27 @@ class ProbeSession:
         guarded: bool,
         capture_after: bool = False,
         own_session: bool = False,
+        listing: str | None = None,
     ) -> ProbeRun:
-        """Replay the form's setup, fill `inputs`, submit, and observe. Raises StepError."""
+        """Replay the form's setup, fill `inputs`, submit, and observe; then, with `listing`,
+        open that list page and see which entered values it shows. Raises StepError."""
         async with self.fresh(
             signed_in=signed_in, guarded=guarded, own_session=own_session
         ) as actuator:
             await actuator.run_all(form.setup)
-            return await observe_submission(actuator, form, inputs, capture_after, may_send=True)
+            run = await observe_submission(actuator, form, inputs, capture_after, may_send=True)
+            if listing is not None and run.outcome.navigated:
+                await actuator.run(
+                    FlowStep(action=FlowStepAction.GOTO, page=listing, value=listing)
+                )
+                shown = " ".join(await actuator.page.evaluate(TEXTS_JS))
+                listed = tuple(
+                    k for k, v in inputs.items() if len(v) >= MIN_ECHO_LENGTH and v in shown
+                )
+                run.outcome = run.outcome.model_copy(
+                    update={"listed_on": listing if listed else None, "listed_fields": listed}
+                )
+            return run
 
 
 async def observe_submission(

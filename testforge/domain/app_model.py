@@ -92,6 +92,9 @@ class ProbeOutcome(DomainModel):
     new_texts: tuple[str, ...] = ()
     echoed_fields: tuple[str, ...] = ()
     heading: str | None = None
+    # The list page the new record then appeared on, and the fields its entry showed.
+    listed_on: str | None = None
+    listed_fields: tuple[str, ...] = ()
 
 
 class FormProbe(DomainModel):

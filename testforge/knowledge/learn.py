@@ -7,8 +7,6 @@ from testforge.knowledge.patterns import pattern_tokens
 from testforge.knowledge.store import PatternStore
 from testforge.settings import KnowledgeSettings
 
-SNAPSHOT_ENV = "TESTFORGE_KNOWLEDGE_SNAPSHOT"
-
 
 def learn(
     store: PatternStore, request: HealingRequest, tenant: str, *, approved: bool

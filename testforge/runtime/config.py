@@ -6,6 +6,9 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The learned patterns the executor exports for the suite's workers (a JSON snapshot).
+SNAPSHOT_ENV = "TESTFORGE_KNOWLEDGE_SNAPSHOT"
+
 
 class RuntimeConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TESTFORGE_", extra="ignore")

@@ -24,15 +24,10 @@ from testforge.domain.app_model import AuthConfig, AuthScheme
 from testforge.domain.results import Failure, FailureKind, Heal, TestResult, TestStatus
 from testforge.domain.suite import LocatorRegistry
 from testforge.healing.engine import HealingEngine
-from testforge.knowledge.hints import KnowledgeHints
-from testforge.knowledge.learn import SNAPSHOT_ENV
-from testforge.knowledge.store import PatternStore
-from testforge.llm.bootstrap import build as build_llm
-from testforge.llm.rerank import Reranker
-from testforge.llm.settings import LLMSettings
-from testforge.runtime.config import RuntimeConfig
+from testforge.llm.settings import LLMMode, LLMSettings
+from testforge.runtime.config import SNAPSHOT_ENV, RuntimeConfig
 from testforge.runtime.errors import CopyChangedError, ElementNotFoundError, classify
-from testforge.runtime.healer import PageHealer
+from testforge.runtime.healer import PageHealer, SecondOpinion
 from testforge.runtime.session import Session, http_credentials
 from testforge.settings import BrowserSettings
 
@@ -211,15 +206,25 @@ def tf_browser(tf_playwright: Playwright) -> Iterator[Browser]:
 def tf_engine() -> HealingEngine:
     """The healing engine, informed by the learned patterns the executor exported for us."""
     snapshot = os.environ.get(SNAPSHOT_ENV)
-    if snapshot and Path(snapshot).is_file():
-        return HealingEngine(hints=KnowledgeHints(PatternStore.from_snapshot(Path(snapshot))))
-    return HealingEngine()
+    if not (snapshot and Path(snapshot).is_file()):
+        return HealingEngine()
+    # Qdrant (in memory) only when there are learned patterns: most runs have none, and every
+    # worker of every suite pays for what the plugin imports.
+    from testforge.knowledge.hints import KnowledgeHints
+    from testforge.knowledge.store import PatternStore
+
+    return HealingEngine(hints=KnowledgeHints(PatternStore.from_snapshot(Path(snapshot))))
 
 
 @pytest.fixture(scope="session")
-def tf_second_opinion() -> Reranker | None:
+def tf_second_opinion() -> SecondOpinion | None:
     """Claude as a tie-breaker for close heals, when an API key is configured (else None)."""
-    stack = build_llm(LLMSettings())
+    settings = LLMSettings()
+    if settings.mode is LLMMode.OFFLINE or settings.resolved_api_key() is None:
+        return None  # no key: the LLM stack (and its SDK) is not even imported
+    from testforge.llm.bootstrap import build as build_llm
+
+    stack = build_llm(settings)
     return stack.reranker if stack.gateway.primary is not None else None
 
 
@@ -227,7 +232,7 @@ def tf_second_opinion() -> Reranker | None:
 def tf(
     request: pytest.FixtureRequest,
     tf_engine: HealingEngine,
-    tf_second_opinion: Reranker | None,
+    tf_second_opinion: SecondOpinion | None,
     tf_browser: Browser,
     tf_config: RuntimeConfig,
     tf_registry: LocatorRegistry,

@@ -87,3 +87,18 @@ def test_failed_sign_in_quotes_the_page(demo_v1: str, tmp_path: Path) -> None:
     assert code == 2
     assert "failed" in output and "Invalid email or password." in output
     assert "not-the-password" not in output  # secrets never echo back
+
+
+def test_an_internal_error_exits_2_with_where_the_traceback_is_never_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import testforge.cli.stages as stages
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug in discovery")
+
+    monkeypatch.setattr(stages, "discover", broken)
+    code, output = invoke("discover", "http://127.0.0.1:1/", "--out", str(tmp_path))
+    assert code == 2  # exit 1 means "tests failed", which a crash never is
+    assert "internal error: RuntimeError: a bug in discovery" in output
+    assert "testforge-crash-" in output and "report it" in output

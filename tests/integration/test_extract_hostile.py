@@ -429,7 +429,7 @@ def _check(page: Hostile, scan: Scan) -> None:
 
 
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     derandomize=True,
     database=None,

@@ -19,7 +19,7 @@ from testforge.cli import app as cli
 from testforge.design.offline import OfflineDesigner
 from testforge.discovery.auth import Credentials
 from testforge.discovery.service import DiscoveryRequest
-from testforge.domain.app_model import AuthScheme, CrawlLimits, SkipReason
+from testforge.domain.app_model import AuthScheme, CrawlLimits, ProbeKind, SkipReason
 from testforge.domain.effects import Effect
 from testforge.domain.plan import Action, Tag
 from testforge.domain.results import RunResult
@@ -164,3 +164,33 @@ def test_http_basic_is_answered_and_its_suite_passes(reports_site: Site, tmp_pat
     result = run(generated.suite_dir, reports_site, tmp_path / "run")
     failed = {t.nodeid: t.failure.message[:300] for t in result.tests if t.failure}
     assert failed == {} and result.summary.total >= 4
+
+
+def test_with_writes_allowed_a_new_item_is_made_with_unique_data_and_found_in_its_list(
+    tmp_path: Path,
+) -> None:
+    recorder = Recorder()
+    with running_app(tracker(recorder), name="tracker-writes") as url:
+        site = Site(url, recorder)
+        request = DiscoveryRequest(
+            base_url=url,
+            limits=CrawlLimits(max_pages=12),
+            credentials=CREDENTIALS,
+            allow_writes=True,
+        )
+        generated = generate(request, OfflineDesigner(), tmp_path / "gen", BrowserSettings())
+        new_item = next(f for f in generated.model.forms if f.page == "/items/new/")
+        valid = new_item.probe(ProbeKind.VALID)
+        assert valid is not None and valid.unique and valid.outcome.listed_on == "/items/"
+        case = next(
+            c for c in generated.plan.cases if c.form == new_item.key and "valid" in c.title
+        )
+        nodeid = next(
+            c.nodeid for c in read_suite(generated.suite_dir).cases if c.case_id == case.id
+        )
+        made = len(recorder.items)
+        for attempt in range(2):  # unique data: the same test passes again on its own leftovers
+            result = run(generated.suite_dir, site, tmp_path / f"run-{attempt}", nodeids=(nodeid,))
+            assert result.summary.passed == 1, [t.failure for t in result.tests]
+        assert len(recorder.items) == made + 2 and recorder.items[-1] != recorder.items[-2]
+        assert not any(p.endswith("/delete/") for _, p in recorder.requests)  # never, even now

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from testforge.domain.app_model import CrawlLimits
 from tests.realapps.corpus import corpus
 from tests.realapps.harness import AppFigures, Measurement
 
 pytestmark = [pytest.mark.realapps, pytest.mark.browser, pytest.mark.slow]
 IN_CI = ("roundup", "trac")
+CI_MAX_PAGES = 25
 MIN_OWN_PASS_RATE = 0.97
 
 
@@ -26,7 +28,9 @@ def measured(
 ) -> AppFigures:
     app = corpus()[request.param]
     out: Path = tmp_path_factory.mktemp(app.name)
-    return Measurement(app, out, alone=3).run()
+    # A smaller crawl than the benchmark's default 50 pages, to fit CI's time.
+    limits = CrawlLimits(max_pages=CI_MAX_PAGES, page_timeout_s=app.page_timeout_s)
+    return Measurement(app, out, limits=limits, alone=3).run()
 
 
 def test_default_discovery_changes_none_of_the_applications_data(measured: AppFigures) -> None:
@@ -35,7 +39,7 @@ def test_default_discovery_changes_none_of_the_applications_data(measured: AppFi
 
 
 def test_discovery_reaches_the_application_behind_its_sign_in(measured: AppFigures) -> None:
-    assert measured.pages >= 10 and measured.templates >= 5 and measured.tests >= 20
+    assert measured.pages >= 10 and measured.templates >= 5 and measured.tests >= 15
 
 
 def test_the_suite_passes_on_its_own_version_in_any_order_with_nothing_flaky(

@@ -48,7 +48,7 @@ from tests.realapps.corpus.base import (
     venv,
 )
 
-SEED_REVISION = "mlflow-seed-3"
+SEED_REVISION = "mlflow-seed-4"
 # The auth app checks the password on every request, a page's forty script chunks included; its
 # default hash (scrypt, N=32768) makes one page load cost tens of seconds of CPU on a 2-core
 # machine, so the seed stores the admin's password with a cheap pbkdf2 instead (as test
@@ -163,6 +163,9 @@ class Mlflow(RealApp):
         return root
 
     def _make_seed(self, version: str, log: Path) -> None:
+        if version != self.versions[0]:
+            self._upgrade_seed(version, log)
+            return
         seed = self.seed(version)
         shutil.rmtree(seed, ignore_errors=True)
         with tempfile.TemporaryDirectory(prefix="corpus-mlflow-seed-") as tmp:
@@ -180,6 +183,26 @@ class Mlflow(RealApp):
             (data / "basic_auth.ini").unlink()
             run([self.bin(version) / "python", "-c", CHEAP_HASH, str(data / "basic_auth.db"),
                  self.username, self.password], log=log)  # fmt: skip
+            partial = seed.with_name("seed.partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            shutil.copytree(data, partial, symlinks=True)
+            partial.rename(seed)
+
+    def _upgrade_seed(self, version: str, log: Path) -> None:
+        """The newer version's seed is the older one's data, upgraded as a user upgrades: the
+        same experiments, runs and run ids (MLflow's ids are random, so seeding each version
+        on its own would make every run's URL differ between the two)."""
+        old = self.versions[0]
+        self.install(old)
+        seed = self.seed(version)
+        shutil.rmtree(seed, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix="corpus-mlflow-upgrade-") as tmp:
+            data = fresh_copy(self.seed(old), Path(tmp) / "data")
+            run([self.bin(version) / "mlflow", "db", "upgrade", f"sqlite:///{data / 'mlflow.db'}"],
+                log=log, env=_QUIET)  # fmt: skip
+            with self._server(version, data, log):
+                pass  # its first start upgrades the auth app's own database
+            (data / "basic_auth.ini").unlink()
             partial = seed.with_name("seed.partial")
             shutil.rmtree(partial, ignore_errors=True)
             shutil.copytree(data, partial, symlinks=True)
