@@ -202,7 +202,8 @@ def _reason(kind: str, exc: ValidationError) -> str:
 
 
 def relative_href(href: str | None, page_url: str) -> str | None:
-    """Same-origin URLs become path+query so fingerprints survive a change of host or port."""
+    """Same-origin URLs become path+query (and a hash route) so fingerprints survive a change
+    of host or port."""
     if not href:
         return href
     try:
@@ -210,7 +211,8 @@ def relative_href(href: str | None, page_url: str) -> str | None:
     except ValueError:
         return href  # not a URL urllib can split (e.g. a form key taken from a bad action)
     if target.scheme in {"http", "https"} and target.netloc == page.netloc:
-        return target.path + (f"?{target.query}" if target.query else "")
+        route = f"#{target.fragment}" if target.fragment.startswith(("/", "!/")) else ""
+        return target.path + (f"?{target.query}" if target.query else "") + route
     return href
 
 

@@ -125,15 +125,7 @@ async def _discover(
         if login is not None:
             pages.append(login)
             progress.page(login.path)
-            if bare_path(login.url) == bare_path(scope.base_url):
-                # The start page shows the sign-in form to visitors: signed in, it is another
-                # page, which the crawl must see. The signed-out one is a state of it.
-                login.state = "signed out"
-            else:
-                known[login.url] = 0
-        login_url = urljoin(scope.base_url, auth.login_path)
-        if bare_path(login_url) != bare_path(scope.base_url):
-            known[login_url] = 0  # the sign-in page is never re-visited signed in
+        known = _not_to_crawl(scope, auth, login)
     progress.phase("crawling")
     crawled = await crawl(
         contexts,
@@ -158,12 +150,6 @@ async def _discover(
         auth = _with_evidence(auth, pages, protected)
     elements: dict[str, Element] = {e.key: e for p in pages for e in p.elements}
     skipped = list(crawled.skipped)
-    no_sign_out = CrawlIssue(
-        kind=CrawlIssueKind.LIMIT,
-        url=scope.base_url,
-        message="no sign-out control was found on the signed-in pages, so signing out cannot "
-        "be tested",
-    )
     if request.probe_forms:
         progress.phase("probing forms")
         session = ProbeSession(
@@ -182,7 +168,14 @@ async def _discover(
         issues.extend(explorer.issues)
         skipped.extend(explorer.skipped())
     if auth is not None and auth.sign_out is None:
-        issues.append(no_sign_out)
+        issues.append(
+            CrawlIssue(
+                kind=CrawlIssueKind.LIMIT,
+                url=scope.base_url,
+                message="no sign-out control was found on the signed-in pages, so signing out "
+                "cannot be tested",
+            )
+        )
     return AppModel(
         base_url=scope.base_url,
         discovered_at=datetime.now(UTC),
@@ -195,6 +188,22 @@ async def _discover(
         skipped=skipped,
         allow_writes=request.allow_writes,
     )
+
+
+def _not_to_crawl(scope: CrawlScope, auth: AuthConfig, login: Page | None) -> dict[str, int]:
+    """URLs the signed-in crawl must not visit: the sign-in page (already captured signed out;
+    visiting it signed in can end the session), unless it is the start page itself, which
+    signed in is another page: then the signed-out capture becomes a state of it."""
+    known: dict[str, int] = {}
+    login_url = urljoin(scope.base_url, auth.login_path)
+    if bare_path(login_url) != bare_path(scope.base_url):
+        known[login_url] = 0
+    if login is not None:
+        if bare_path(login.url) == bare_path(scope.base_url):
+            login.state = "signed out"
+        else:
+            known[login.url] = 0
+    return known
 
 
 async def _sign_in(

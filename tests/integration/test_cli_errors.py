@@ -92,7 +92,7 @@ def test_failed_sign_in_quotes_the_page(demo_v1: str, tmp_path: Path) -> None:
 def test_an_internal_error_exits_2_with_where_the_traceback_is_never_1(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import testforge.cli.stages as stages
+    from testforge.cli import stages
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("a bug in discovery")
