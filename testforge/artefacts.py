@@ -5,12 +5,15 @@ mismatched file always fails the same way: which file, what is wrong, how to get
 """
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from testforge.domain.errors import ArtefactError
+from testforge.domain.review import ReviewRequest
 from testforge.domain.suite import LocatorRegistry, Suite, SuiteFile
 
 APP_MODEL = "app-model.json"
@@ -21,6 +24,7 @@ REGISTRY = "locators.json"
 RESULTS = "report.json"
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", bound=ReviewRequest)
 _PRODUCERS = {
     "AppModel": "testforge discover URL --out DIR",
     "TestPlan": "testforge design DIR/app-model.json --out DIR",
@@ -90,3 +94,57 @@ def read_suite(directory: Path) -> Suite:
         raise ArtefactError(
             f"{meta_path} is not a valid suite description: {exc}", fix=fix
         ) from exc
+
+
+@dataclass(frozen=True)
+class ReviewQueue(Generic[R]):
+    """Requests awaiting a person's decision, one JSON file each in a folder of the suite
+    (`SUITE/<folder>/<id>.json`)."""
+
+    folder: str
+    model: type[R]
+    noun: str  # what one request is called in messages
+    listing: str  # the command that lists them
+
+    def path(self, suite_dir: Path, request: R) -> Path:
+        return suite_dir / self.folder / f"{request.id}.json"
+
+    def load(self, suite_dir: Path) -> list[R]:
+        folder = suite_dir / self.folder
+        if not folder.is_dir():
+            return []
+        return sorted(
+            (read_model(path, self.model) for path in folder.glob("*.json")),
+            key=lambda r: (r.created_at, r.id),
+        )
+
+    def write(self, suite_dir: Path, request: R) -> R:
+        write_model(self.path(suite_dir, request), request)
+        return request
+
+    def save(self, suite_dir: Path, requests: Iterable[R]) -> list[R]:
+        """Store new requests; one seen before keeps its decision and gains the new tests."""
+        existing = {r.id: r for r in self.load(suite_dir)}
+        saved = []
+        for request in requests:
+            old = existing.get(request.id)
+            kept = (
+                request
+                if old is None
+                else old.model_copy(update={"tests": sorted({*old.tests, *request.tests})})
+            )
+            saved.append(self.write(suite_dir, kept))
+        return saved
+
+    def find(self, suite_dir: Path, rid: str) -> R:
+        """The request whose id is `rid` or starts with it."""
+        requests = self.load(suite_dir)
+        matches = [r for r in requests if r.id == rid or r.id.startswith(rid)]
+        if len(matches) != 1:
+            known = ", ".join(r.id for r in requests) or "none"
+            raise ArtefactError(
+                f"{'no' if not matches else 'more than one'} {self.noun} matches {rid!r} in "
+                f"{suite_dir / self.folder} (known: {known})",
+                fix=f"list them with `{self.listing}` and use a full id",
+            )
+        return matches[0]

@@ -10,10 +10,8 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from enum import StrEnum
 
-from pydantic import Field
-
-from testforge.domain.base import DomainModel
 from testforge.domain.results import CopyChange
+from testforge.domain.review import ReviewRequest
 
 MIN_SIMILARITY = 0.6
 _DIGITS = re.compile(r"\d+")
@@ -41,16 +39,13 @@ class CopyDecision(StrEnum):
     REJECTED = "rejected"  # kept, so the same change is not proposed again
 
 
-class CopyChangeRequest(DomainModel):
+class CopyChangeRequest(ReviewRequest):
     """One distinct copy change of one asserted element, however many tests saw it."""
 
-    id: str
-    created_at: datetime
     key: str
     expected: str
     actual: str
     similarity: float
-    tests: list[str] = Field(default_factory=list)
     decision: CopyDecision = CopyDecision.PENDING
     decided_at: datetime | None = None
     decided_by: str | None = None

@@ -8,6 +8,7 @@ from pydantic import Field
 from testforge.domain.base import DomainModel, FrozenModel
 from testforge.domain.fingerprint import ElementFingerprint
 from testforge.domain.locators import LocatorLadder
+from testforge.domain.review import ReviewRequest
 
 
 class HealingStrategy(StrEnum):
@@ -70,15 +71,12 @@ class HealingDecision(StrEnum):
     REJECTED = "rejected"
 
 
-class HealingRequest(DomainModel):
+class HealingRequest(ReviewRequest):
     """One distinct heal of one registry key, however many tests needed it; kept for review,
     approval and learning (the HealingRequest CR's content)."""
 
-    id: str
-    created_at: datetime
     suite_hash: str
     key: str
-    tests: list[str] = Field(default_factory=list)
     page_url: str
     broken_ladder: LocatorLadder
     fingerprint: ElementFingerprint

@@ -7,17 +7,16 @@ next run resolves the element directly.
 """
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from testforge.artefacts import REGISTRY, read_model, write_model
+from testforge.artefacts import REGISTRY, ReviewQueue, read_model, write_model
 from testforge.domain.errors import ArtefactError
 from testforge.domain.healing import HealingDecision, HealingRequest, HealingResult
 from testforge.domain.results import Heal, RunResult
 from testforge.domain.suite import LocatorRegistry, Provenance, ProvenanceSource, Suite
 
-REQUESTS_DIR = "healing"
 AutoApprove = Callable[[HealingResult], bool]
 # Counts a decided heal in the knowledge base; returns the pattern id it was filed under.
 Learner = Callable[[HealingRequest, bool], str | None]
@@ -82,42 +81,10 @@ def link_requests(result: RunResult, suite: Suite) -> RunResult:
     return result.model_copy(update={"tests": tests})
 
 
-def load_requests(suite_dir: Path) -> list[HealingRequest]:
-    folder = suite_dir / REQUESTS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(
-        (read_model(path, HealingRequest) for path in folder.glob("heal-*.json")),
-        key=lambda r: (r.created_at, r.id),
-    )
-
-
-def save_requests(suite_dir: Path, requests: Iterable[HealingRequest]) -> list[HealingRequest]:
-    """Store new requests; a request seen before keeps its decision and gains the new tests."""
-    existing = {r.id: r for r in load_requests(suite_dir)}
-    saved = []
-    for request in requests:
-        old = existing.get(request.id)
-        kept = (
-            request
-            if old is None
-            else old.model_copy(update={"tests": sorted({*old.tests, *request.tests})})
-        )
-        write_model(suite_dir / REQUESTS_DIR / f"{kept.id}.json", kept)
-        saved.append(kept)
-    return saved
-
-
-def find_request(suite_dir: Path, rid: str) -> HealingRequest:
-    matches = [r for r in load_requests(suite_dir) if r.id == rid or r.id.startswith(rid)]
-    if len(matches) != 1:
-        known = ", ".join(r.id for r in load_requests(suite_dir)) or "none"
-        raise ArtefactError(
-            f"{'no' if not matches else 'more than one'} healing request matches {rid!r} in "
-            f"{suite_dir / REQUESTS_DIR} (known: {known})",
-            fix="list them with `testforge heal` and use a full id",
-        )
-    return matches[0]
+QUEUE = ReviewQueue("healing", HealingRequest, "healing request", "testforge heal")
+load_requests = QUEUE.load
+save_requests = QUEUE.save
+find_request = QUEUE.find
 
 
 def decide(
@@ -138,8 +105,7 @@ def decide(
     )
     if learner is not None and not approve:  # approvals are learned when applied
         decided = decided.model_copy(update={"pattern_id": learner(decided, False)})
-    write_model(suite_dir / REQUESTS_DIR / f"{request.id}.json", decided)
-    return decided
+    return QUEUE.write(suite_dir, decided)
 
 
 def apply_request(registry: LocatorRegistry, request: HealingRequest) -> LocatorRegistry:
@@ -191,5 +157,5 @@ def apply_approved(suite_dir: Path, learner: Learner | None = None) -> list[Heal
         applied.append(done)
     write_model(suite_dir / REGISTRY, registry)
     for request in applied:
-        write_model(suite_dir / REQUESTS_DIR / f"{request.id}.json", request)
+        QUEUE.write(suite_dir, request)
     return applied

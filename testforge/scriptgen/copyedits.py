@@ -9,17 +9,15 @@ without a person.
 
 import ast
 import hashlib
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from testforge.artefacts import read_model, write_model
+from testforge.artefacts import ReviewQueue
 from testforge.domain.copyedit import CopyChangeRequest, CopyDecision
 from testforge.domain.errors import ArtefactError
 from testforge.domain.results import RunResult
 from testforge.scriptgen.render import py_str
 
-REQUESTS_DIR = "copy"
 TESTS_DIR = "tests"
 
 
@@ -51,39 +49,10 @@ def requests_from_run(result: RunResult) -> list[CopyChangeRequest]:
     return list(found.values())
 
 
-def load_requests(suite_dir: Path) -> list[CopyChangeRequest]:
-    folder = suite_dir / REQUESTS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(
-        (read_model(path, CopyChangeRequest) for path in folder.glob("copy-*.json")),
-        key=lambda r: (r.created_at, r.id),
-    )
-
-
-def save_requests(suite_dir: Path, requests: Iterable[CopyChangeRequest]) -> None:
-    """Store new requests; one seen before keeps its decision and gains the new tests."""
-    existing = {r.id: r for r in load_requests(suite_dir)}
-    for request in requests:
-        old = existing.get(request.id)
-        kept = (
-            request
-            if old is None
-            else old.model_copy(update={"tests": sorted({*old.tests, *request.tests})})
-        )
-        write_model(suite_dir / REQUESTS_DIR / f"{kept.id}.json", kept)
-
-
-def find_request(suite_dir: Path, rid: str) -> CopyChangeRequest:
-    matches = [r for r in load_requests(suite_dir) if r.id == rid or r.id.startswith(rid)]
-    if len(matches) != 1:
-        known = ", ".join(r.id for r in load_requests(suite_dir)) or "none"
-        raise ArtefactError(
-            f"{'no' if not matches else 'more than one'} copy change matches {rid!r} in "
-            f"{suite_dir / REQUESTS_DIR} (known: {known})",
-            fix="list them with `testforge review` and use a full id",
-        )
-    return matches[0]
+QUEUE = ReviewQueue("copy", CopyChangeRequest, "copy change", "testforge review")
+load_requests = QUEUE.load
+save_requests = QUEUE.save
+find_request = QUEUE.find
 
 
 def _expect_text_literals(source: str, key: str, expected: str) -> list[ast.Constant]:
@@ -147,5 +116,4 @@ def decide(suite_dir: Path, rid: str, *, accept: bool, by: str) -> tuple[CopyCha
             "decided_by": by,
         }
     )
-    write_model(suite_dir / REQUESTS_DIR / f"{request.id}.json", decided)
-    return decided, rewritten
+    return QUEUE.write(suite_dir, decided), rewritten
