@@ -83,7 +83,7 @@ def child(app_model: Path) -> None:
     """One run of the project, in its own process; prints its LLM report as JSON."""
     stack = build(LLMSettings(), LLMMode.CLAUDE)
     model = stack.classify(read_model(app_model, AppModel))
-    plan = stack.designer.design(model)
+    plan = stack.designer.design(model).plan
     _heal_twice(stack, model)
     stack.insights(_failed_run(model, [c.title for c in plan.cases[:3]]))
     print(stack.report().model_dump_json())

@@ -128,7 +128,7 @@ def ready_project(admin: ClientKube, store_root: Path) -> None:
         LocalStore(store_root),
         NAMESPACE,
         PROJECT,
-        generate_suite(OfflineDesigner().design(model), model),
+        generate_suite(OfflineDesigner().design(model).plan, model),
         [],
     )
     admin.create(

@@ -1,5 +1,6 @@
-"""The operator process: settings and composition at startup, login, probes, metrics, and the
-one place where service errors become Kopf's TemporaryError or PermanentError."""
+"""The operator process: settings and composition at startup, login, probes, metrics, the
+daemons' loop, and the one place where service errors become Kopf's TemporaryError or
+PermanentError (for the event handlers; a daemon's loop retries them itself)."""
 
 import asyncio
 import logging
@@ -12,18 +13,18 @@ from typing import Any, TypeVar
 import kopf
 from kubernetes import client as k8s
 
-from testforge.cluster import conditions as cond
+from testforge.cluster import loops
 from testforge.cluster.bootstrap import OperatorSettings, bootstrap, kube_configuration
 from testforge.cluster.controller import (
     HealingController,
-    InvalidResourceError,
     Operator,
     ProjectController,
     RunController,
 )
 from testforge.cluster.kube import KubeError
+from testforge.cluster.loops import Failure, Outcome, failure_reason, record_failure
 from testforge.cluster.wakeups import Wakeups
-from testforge.domain.crd import GROUP, Condition
+from testforge.domain.crd import GROUP
 from testforge.domain.errors import TestForgeError
 from testforge.storage.port import StoreError
 
@@ -120,38 +121,6 @@ def store_writable(memo: kopf.Memo, **_: Any) -> bool:
     return True
 
 
-def record_failure(
-    operator: Operator, kind: str, namespace: str, name: str, reason: str, message: str
-) -> None:
-    """Best effort: put a failure on the object's Ready condition, so it is not only a log."""
-    try:
-        body = operator.kube.get(kind, namespace, name)
-        if body is None:
-            return
-        existing = [
-            Condition.model_validate(c) for c in (body.get("status") or {}).get("conditions") or []
-        ]
-        generation = body["metadata"].get("generation")
-        now = operator.clock()
-        items = cond.set_condition(
-            existing, cond.READY, cond.FALSE, reason, message[:1024], generation, now
-        )
-        wire = [c.wire() for c in items]
-        operator.kube.patch_status(kind, namespace, name, {"conditions": wire})
-    except TestForgeError as exc:
-        logging.getLogger("testforge.operator").warning("could not record %s: %s", reason, exc)
-
-
-def _reason(exc: TestForgeError) -> str:
-    if isinstance(exc, KubeError):
-        return "Forbidden" if exc.status == 403 else f"KubernetesApi{exc.status or 'Unreachable'}"
-    if isinstance(exc, StoreError):
-        return "ArtifactStoreUnavailable"
-    if isinstance(exc, InvalidResourceError):
-        return "InvalidResource"
-    return type(exc).__name__.removesuffix("Error") or "Failed"
-
-
 async def call(
     memo: kopf.Memo,
     kind: str,
@@ -160,17 +129,43 @@ async def call(
     fn: Callable[[str, str], T],
     retry: int = 0,
 ) -> T:
-    """Run a blocking reconcile in a thread; errors become Kopf's retry policy and a status
-    condition. Retryable errors back off exponentially (5 s doubling to 5 minutes)."""
+    """Run a blocking reconcile in a thread for an event handler; errors become Kopf's retry
+    policy and a status condition. Retryable errors back off exponentially (5 s doubling to
+    5 minutes). Not for daemons: see `follow`."""
     if namespace is None:  # impossible for namespaced CRDs; refused rather than guessed
         raise kopf.PermanentError(f"{kind} {name} has no namespace")
     try:
         return await asyncio.to_thread(fn, namespace, name)
     except TestForgeError as exc:
-        reason = _reason(exc)
+        reason = failure_reason(exc)
         operator = controllers(memo).operator
         await asyncio.to_thread(record_failure, operator, kind, namespace, name, reason, str(exc))
         retryable = isinstance(exc, StoreError) or (isinstance(exc, KubeError) and exc.retryable)
         if retryable:
             raise kopf.TemporaryError(f"{reason}: {exc}", delay=min(300, 5 * 2**retry)) from exc
         raise kopf.PermanentError(f"{reason}: {exc}") from exc
+
+
+async def follow(
+    memo: kopf.Memo,
+    kind: str,
+    namespace: str | None,
+    name: str,
+    fn: Callable[[str, str], T],
+    then: Callable[[T], Outcome],
+    stopped: kopf.DaemonStopped,
+) -> None:
+    """A daemon's loop: the blocking reconcile `fn` in a thread, `then` says what its decision
+    asks for. Failures are recorded and retried here (testforge.cluster.loops) instead of being
+    raised: Kopf would end the daemon for good on a PermanentError."""
+    if namespace is None:  # impossible for namespaced CRDs; refused rather than guessed
+        raise kopf.PermanentError(f"{kind} {name} has no namespace")
+    ctl, ns = controllers(memo), namespace
+
+    async def step() -> Outcome:
+        return then(await asyncio.to_thread(fn, ns, name))
+
+    async def report(failure: Failure) -> None:
+        await asyncio.to_thread(loops.report_failure, ctl.operator, kind, ns, name, failure)
+
+    await loops.follow((kind, ns, name), step, report, ctl.wakeups, stopped)

@@ -4,9 +4,11 @@ from typing import Any
 
 import kopf
 
-from controllers.runtime import call, controllers
+from controllers.runtime import controllers, follow
+from testforge.cluster.loops import DONE, Outcome
 from testforge.cluster.names import LABEL_PROJECT, LABEL_ROLE
-from testforge.domain.crd import GROUP, VERSION
+from testforge.cluster.projects import ProjectDecision
+from testforge.domain.crd import GROUP, VERSION, SuiteReference
 
 
 @kopf.daemon(GROUP, VERSION, "testprojects", backoff=5.0)
@@ -14,22 +16,23 @@ async def follow_project(
     name: str,
     namespace: str | None,
     memo: kopf.Memo,
-    retry: int,
     stopped: kopf.DaemonStopped,
     **_: Any,
 ) -> None:
     ctl = controllers(memo)
     key = ("TestProject", namespace, name)
-    suite = None
-    while not stopped:
-        decision = await call(memo, "TestProject", namespace, name, ctl.projects.reconcile, retry)
+    suite: SuiteReference | None = None
+
+    def then(decision: ProjectDecision | None) -> Outcome:
+        nonlocal suite
         if decision is None:
-            return
+            return DONE
         if decision.status.suite != suite:
             suite = decision.status.suite
             ctl.wakeups.wake_followers(key)  # runs waiting for this project's suite
-        if decision.requeue_after != 0:
-            await ctl.wakeups.wait(key, decision.requeue_after, stopped.wait)
+        return decision.requeue_after
+
+    await follow(memo, "TestProject", namespace, name, ctl.projects.reconcile, then, stopped)
 
 
 @kopf.on.event("batch", "v1", "jobs", labels={LABEL_ROLE: "discover", LABEL_PROJECT: kopf.PRESENT})

@@ -4,8 +4,10 @@ from typing import Any
 
 import kopf
 
-from controllers.runtime import call, controllers
+from controllers.runtime import controllers, follow
+from testforge.cluster.loops import DONE, Outcome
 from testforge.cluster.names import LABEL_RUN
+from testforge.cluster.runs import Decision
 from testforge.domain.crd import GROUP, VERSION, RunPhase
 
 FINAL = {p.value for p in RunPhase if p.finished}
@@ -21,20 +23,20 @@ async def follow_run(
     namespace: str | None,
     spec: kopf.Spec,
     memo: kopf.Memo,
-    retry: int,
     stopped: kopf.DaemonStopped,
     **_: Any,
 ) -> None:
     ctl = controllers(memo)
     key = ("TestRun", namespace, name)
     ctl.wakeups.follow(key, ("TestProject", namespace, spec["projectRef"]["name"]))
-    while not stopped:
-        decision = await call(memo, "TestRun", namespace, name, ctl.runs.reconcile, retry)
+
+    def then(decision: Decision | None) -> Outcome:
         if decision is None or decision.status.phase.finished:
             ctl.wakeups.forget(key)
-            return
-        if decision.requeue_after != 0:
-            await ctl.wakeups.wait(key, decision.requeue_after, stopped.wait)
+            return DONE
+        return decision.requeue_after
+
+    await follow(memo, "TestRun", namespace, name, ctl.runs.reconcile, then, stopped)
 
 
 @kopf.on.event("batch", "v1", "jobs", labels={LABEL_RUN: kopf.PRESENT})

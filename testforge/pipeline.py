@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from testforge.artefacts import APP_MODEL, PLAN, SUITE_DIR, read_suite, write_model, write_suite
-from testforge.design.port import TestDesigner
+from testforge.design.port import Designed, TestDesigner
 from testforge.discovery.service import DiscoveryProgress, DiscoveryRequest, discover
 from testforge.domain.app_model import AppModel
 from testforge.domain.errors import DiscoveryError
@@ -29,8 +29,12 @@ from testforge.settings import BrowserSettings, KnowledgeSettings
 @dataclass(frozen=True)
 class Generated:
     model: AppModel
-    plan: TestPlan
+    designed: Designed
     suite_dir: Path
+
+    @property
+    def plan(self) -> TestPlan:
+        return self.designed.plan
 
 
 def generate(
@@ -47,7 +51,8 @@ def generate(
             progress.phase("classifying pages")
         model = enrich(model)
     write_model(out / APP_MODEL, model)
-    plan = designer.design(model)
+    designed = designer.design(model)
+    plan = designed.plan
     write_model(out / PLAN, plan)
     if not plan.cases:
         raise DiscoveryError(
@@ -56,7 +61,7 @@ def generate(
             fix="check the URL and credentials; widen --include or raise --max-pages",
         )
     suite_dir = write_suite(generate_suite(plan, model), out / SUITE_DIR)
-    return Generated(model=model, plan=plan, suite_dir=suite_dir)
+    return Generated(model=model, designed=designed, suite_dir=suite_dir)
 
 
 def run_suite(

@@ -7,6 +7,7 @@ import typer
 
 from testforge.artefacts import write_model
 from testforge.cli import console
+from testforge.design.port import Designed
 from testforge.llm.bootstrap import LLMStack, build
 from testforge.llm.settings import LLMMode, LLMSettings
 
@@ -31,8 +32,8 @@ def _show_notes(stack: LLMStack) -> None:
         console.console.print(f"[yellow]llm:[/] {note}")
 
 
-def show_designer(stack: LLMStack) -> None:
-    console.out.print(stack.describe())
+def show_designer(stack: LLMStack, designed: Designed) -> None:
+    console.out.print(stack.describe(designed))
     _show_notes(stack)
 
 

@@ -107,7 +107,7 @@ def run(
         f"{len(generated.model.flows)} flows → {len(generated.plan.cases)} tests"
     )
     console.discovery_report(generated.model)
-    show_designer(stack)
+    show_designer(stack, generated.designed)
     execution = ExecutionRequest(
         base_url=generated.model.base_url,
         workers=workers,
@@ -172,13 +172,14 @@ def design(
     """Design a prioritised test plan from an app model; writes OUT/plan.json."""
     stack = llm_stack(llm)
     model = stack.classify(read_model(app_model, AppModel))
-    plan = stack.designer.design(model)
+    designed = stack.designer.design(model)
+    plan = designed.plan
     path = write_model(out / PLAN, plan)
     by_priority = {
         p: sum(c.priority.value == p for c in plan.cases) for p in ("P0", "P1", "P2", "P3")
     }
     console.out.print(f"{len(plan.cases)} test cases {by_priority} → {path}")
-    show_designer(stack)
+    show_designer(stack, designed)
     write_llm_report(stack, out)
 
 

@@ -166,18 +166,24 @@ class RunController:
         body = self.op.kube.get("TestRun", namespace, name)
         if body is None:
             return None
+        current = _parse(TestRunStatus, body.get("status"), f"TestRun {name} status")
+        if current.phase.finished:
+            return Decision(current)
+        phase = current.phase
+        # Pending pins the project's current suite; from then on only the pinned one counts.
+        pinned = None
+        if phase is RunPhase.PREPARING and current.suite_ref is not None:
+            pinned = services.load_cases(self.op.store, current.suite_ref)
         run = RunView(
             owner=owner_of(body),
             generation=int(body["metadata"].get("generation") or 1),
             created=_created(body),
             spec=_parse(TestRunSpec, body.get("spec"), f"TestRun {name}"),
-            status=_parse(TestRunStatus, body.get("status"), f"TestRun {name} status"),
+            status=current,
+            pinned_cases=pinned,
         )
-        if run.status.phase.finished:
-            return Decision(run.status)
-        phase = run.status.phase
-        early = phase in {RunPhase.PENDING, RunPhase.PREPARING}
-        project = self._project(namespace, run.spec.project_ref.name, load_cases=early)
+        load = phase is RunPhase.PENDING
+        project = self._project(namespace, run.spec.project_ref.name, load_cases=load)
         jobs = {} if phase is RunPhase.PENDING else self._jobs(run)
         with self.op.metrics.reconcile_seconds.labels("TestRun").time():
             decision = reconcile_run(run, project, jobs, self.op.clock(), self.op.sandbox)
@@ -338,7 +344,7 @@ class ProjectController:
                 )
             assert status.discovery is not None
             with self.op.project_lock(state.owner.namespace, state.owner.name):
-                suite, discovery = services.generate_and_store(
+                suite, discovery, used = services.generate_and_store(
                     self.op.store,
                     state.owner.namespace,
                     state.owner.name,
@@ -360,7 +366,6 @@ class ProjectController:
             )
             self.op.emit(state.owner, Emit("Warning", "DesignFailed", exc.problem))
             return status.model_copy(update={"conditions": items})
-        used = services.design_tokens(designer)
         spent = status.tokens or TokenUsage()
         tokens = TokenUsage(
             input_tokens=spent.input_tokens + used.input_tokens,

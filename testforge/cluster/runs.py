@@ -33,6 +33,7 @@ from testforge.sandbox.spec import RunnerKind, RunnerSpec, shard_prefix
 
 POLL_RUNNING_S = 30.0  # a safety net: Job events wake the controller long before this
 CANCELLED, TIMED_OUT = "Cancelled", "RunTimeout"
+SUITE_NOT_PINNED = "SuiteNotPinned"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ class RunView:
     created: datetime
     spec: TestRunSpec
     status: TestRunStatus
+    # The cases of the suite pinned in status.suiteRef (loaded for Preparing; None otherwise).
+    # Jobs are planned from these, never from the project's current suite: a heal applied
+    # since the pinning, or a restart in Preparing, must not change what the run executes.
+    pinned_cases: list[SuiteCase] | None
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,7 @@ def _backoff(status: TestRunStatus, now: datetime) -> float:
 def shard_children(
     run: RunView,
     project: ProjectView,
+    suite_ref: str,
     shard: ShardStatus,
     nodeids: tuple[str, ...],
     config: SandboxConfig,
@@ -166,7 +172,7 @@ def shard_children(
         kind=RunnerKind.EXECUTE,
         base_url=run.spec.url or project.spec.url,
         output=shard_prefix(run.owner.namespace, run.owner.name, shard.index),
-        suite_ref=project.suite_ref,
+        suite_ref=suite_ref,
         nodeids=nodeids,
         workers=run.spec.workers,
         retries=run.spec.retries,
@@ -243,8 +249,9 @@ def _prepare(
     now: datetime,
     config: SandboxConfig,
 ) -> Decision:
-    """Preparing: create the shards' Jobs that do not exist yet (idempotent by name)."""
-    if project is None or project.cases is None:
+    """Preparing: create the shards' Jobs that do not exist yet (idempotent by name), from the
+    suite pinned in Pending; the project only lends its spec (URL, sandbox, auth)."""
+    if project is None:
         # The project vanished between planning and creating: nothing to run against.
         error = _move(
             run,
@@ -255,11 +262,25 @@ def _prepare(
             now,
         )
         return Decision(error, [_event(error)], requeue_after=0)
-    groups = plan_shards(select(project.cases, run.spec.selection), run.spec.shards)
+    suite_ref, pinned = run.status.suite_ref, run.pinned_cases
+    if suite_ref is None or pinned is None:
+        # Pending sets suiteRef with the shards, so only an edited status gets here.
+        error = _move(
+            run,
+            run.status,
+            RunPhase.REPORTING,
+            SUITE_NOT_PINNED,
+            "the run is Preparing without the suite it pinned (status.suiteRef)",
+            now,
+        )
+        return Decision(error, [_event(error)], requeue_after=0)
+    groups = plan_shards(select(pinned, run.spec.selection), run.spec.shards)
     manifests: list[Manifest] = []
     for shard in run.status.shards:
         if shard.job not in jobs and shard.index < len(groups):
-            manifests.extend(shard_children(run, project, shard, groups[shard.index], config))
+            manifests.extend(
+                shard_children(run, project, suite_ref, shard, groups[shard.index], config)
+            )
     running = _move(
         run,
         run.status,
@@ -362,7 +383,7 @@ def outcome(status: TestRunStatus) -> tuple[RunPhase, str, str]:
     """The final phase, reason and message of a run whose shards have all finished."""
     if status.reason == CANCELLED:
         return RunPhase.CANCELLED, CANCELLED, status.message or "cancelled by spec.cancel"
-    if status.reason in {TIMED_OUT, "ProjectNotFound"}:
+    if status.reason in {TIMED_OUT, "ProjectNotFound", SUITE_NOT_PINNED}:
         return RunPhase.ERROR, status.reason, status.message or ""
     broken = [s for s in status.shards if s.state is ShardState.FAILED]
     if broken:

@@ -20,6 +20,7 @@ from testforge.domain.healing import HealingRequest, HealingResult
 from testforge.domain.results import RunResult
 from testforge.domain.suite import Suite, SuiteCase
 from testforge.healing import review
+from testforge.llm.usage import Usage
 from testforge.reporting.service import HTML, JUNIT, write_reports
 from testforge.sandbox.spec import RESULT_FILE, report_prefix, run_prefix, suite_prefix
 from testforge.scriptgen.render import generate_suite
@@ -63,15 +64,9 @@ def store_suite(
     )
 
 
-def design_tokens(designer: TestDesigner) -> TokenUsage:
-    """What the designer's last answer billed (LLM designers keep it in `last_reply.usage`)."""
-    usage = getattr(getattr(designer, "last_reply", None), "usage", None)
-    if usage is None:
-        return TokenUsage()
-    return TokenUsage(
-        input_tokens=int(getattr(usage, "billed_input_tokens", 0)),
-        output_tokens=int(getattr(usage, "output_tokens", 0)),
-    )
+def design_tokens(usage: Usage) -> TokenUsage:
+    """A design's billed tokens as the project's status counts them (every kind of input)."""
+    return TokenUsage(input_tokens=usage.billed_input_tokens, output_tokens=usage.output_tokens)
 
 
 def generate_and_store(
@@ -81,10 +76,12 @@ def generate_and_store(
     app_model_ref: str,
     designer: TestDesigner,
     discovery: DiscoverySummary,
-) -> tuple[SuiteReference, DiscoverySummary]:
+) -> tuple[SuiteReference, DiscoverySummary, TokenUsage]:
+    """The suite designed and stored, the discovery summary completed, and what this design
+    billed (returned, not read back from the designer, which other projects share)."""
     model = get_model(store, app_model_ref, AppModel)
-    plan = designer.design(model)
-    suite = generate_suite(plan, model)
+    designed = designer.design(model)
+    suite = generate_suite(designed.plan, model)
     reference = store_suite(store, namespace, project, suite, applied=[])
     summary = discovery.model_copy(
         update={
@@ -95,7 +92,7 @@ def generate_and_store(
             "finished_at": datetime.now(UTC),
         }
     )
-    return reference, summary
+    return reference, summary, design_tokens(designed.usage)
 
 
 def load_cases(store: ArtifactStore, suite_ref: str) -> list[SuiteCase]:

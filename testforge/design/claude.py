@@ -16,13 +16,14 @@ from pydantic import BaseModel, Field
 
 from testforge.design.grounding import grounding_problems
 from testforge.design.offline import OfflineDesigner
+from testforge.design.port import Designed
 from testforge.design.templates import IndustryTemplates, PatternSource
 from testforge.design.validate import ensure_valid, plan_problems
 from testforge.discovery.keys import slugify
 from testforge.domain.app_model import AppModel
 from testforge.domain.plan import Priority, Step, Tag, TestCase, TestPlan
 from testforge.llm.brief import app_brief, to_json
-from testforge.llm.port import LLMProvider, Prompt, Reply
+from testforge.llm.port import LLMProvider, Prompt
 
 TOOL = "add_test_cases"
 MAX_NEW_CASES = 15
@@ -143,7 +144,8 @@ def design_prompt(
 
 
 class ClaudeDesigner:
-    """A TestDesigner over any LLMProvider; `last_reply` tells who answered and why."""
+    """A TestDesigner over any LLMProvider. It keeps no state between calls: one instance serves
+    concurrent designs, each told who answered and what it billed in its own `Designed`."""
 
     name = "claude"
 
@@ -152,13 +154,12 @@ class ClaudeDesigner:
     ) -> None:
         self._provider = provider
         self._patterns = list(patterns)
-        self.last_reply: Reply[DesignAnswer] | None = None
 
-    def design(self, model: AppModel) -> TestPlan:
-        baseline = OfflineDesigner().design(model)
+    def design(self, model: AppModel) -> Designed:
+        baseline = OfflineDesigner().design(model).plan
         suggestions = [p for source in self._patterns for p in source.suggest(model)]
         reply = self._provider.ask(design_prompt(model, baseline, suggestions))
-        self.last_reply = reply
         if not reply.from_llm:
-            return baseline
-        return ensure_valid(merge(baseline, reply.value, designer=self.name), model)
+            return Designed(baseline, reply.usage, reply.note or "the offline provider answered")
+        plan = ensure_valid(merge(baseline, reply.value, designer=self.name), model)
+        return Designed(plan, reply.usage)

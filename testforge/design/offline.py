@@ -10,6 +10,7 @@ except the tests about signing in and out, which sign in themselves.
 
 from dataclasses import dataclass, field
 
+from testforge.design.port import Designed
 from testforge.design.validate import ensure_valid
 from testforge.discovery.keys import slugify
 from testforge.domain.app_model import (
@@ -95,7 +96,7 @@ class _Context:
 class OfflineDesigner:
     name = "offline"
 
-    def design(self, model: AppModel) -> TestPlan:
+    def design(self, model: AppModel) -> Designed:
         ctx = _Context(model)
         drafts: list[_Draft] = []
         for page in model.pages:
@@ -108,7 +109,7 @@ class OfflineDesigner:
             drafts.extend(_flow_cases(ctx, flow))
         drafts.extend(_auth_cases(ctx))
         plan = TestPlan(base_url=model.base_url, designer=self.name, cases=_number(drafts))
-        return ensure_valid(plan, model)
+        return Designed(ensure_valid(plan, model))
 
 
 def _number(drafts: list[_Draft]) -> list[TestCase]:

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from testforge.design.claude import ClaudeDesigner
 from testforge.design.offline import OfflineDesigner
-from testforge.design.port import TestDesigner
+from testforge.design.port import Designed, TestDesigner
 from testforge.discovery.classify import classify
 from testforge.domain.app_model import AppModel
 from testforge.domain.errors import ConfigurationError
@@ -59,14 +59,14 @@ class LLMStack:
         report = self.gateway.report()
         return report.model_copy(update={"notes": [*self.setup_notes, *report.notes]})
 
-    def describe(self) -> str:
-        """"designer: claude (model) ...", "designer: offline (why)"."""
+    def describe(self, designed: Designed | None = None) -> str:
+        """"designer: claude (model) ...", "designer: offline (why)"; `designed` is the design
+        the line is about, when there was one (its fallback is named)."""
         gateway = self.gateway
         if gateway.primary is None:
             return f"designer: offline ({gateway.offline_reason})"
-        reply = self.designer.last_reply if isinstance(self.designer, ClaudeDesigner) else None
-        if reply is not None and not reply.from_llm:
-            return f"designer: offline (fell back from claude: {reply.note})"
+        if designed is not None and designed.fallback is not None:
+            return f"designer: offline (fell back from claude: {designed.fallback})"
         report = self.report()
         cost = f"${report.cost_usd:.4f}" if report.cost_usd is not None else "cost unknown"
         hits = sum(s.hits for s in report.cache.values())

@@ -199,7 +199,7 @@ class Measurement:
             seconds = time.monotonic() - started
             self.figures.data_changed_by_discovery = changed(before, served.data())
         write_model(self.out / "app-model.json", model)
-        plan = OfflineDesigner().design(model)
+        plan = OfflineDesigner().design(model).plan
         write_model(self.out / "plan.json", plan)
         suite_dir = write_suite(generate_suite(plan, model), self.out / "suite")
         crawled = [p for p in model.pages if p.state is None]

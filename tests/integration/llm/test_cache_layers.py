@@ -77,7 +77,7 @@ def test_a_second_run_in_a_new_process_is_served_from_redis(
     first = build(with_redis, LLMMode.CLAUDE)
     first.designer.design(shop())
     second = build(with_redis, LLMMode.CLAUDE)  # a fresh L1, as in a new process
-    plan = second.designer.design(shop())
+    plan = second.designer.design(shop()).plan
     assert plan.designer == "claude"
     assert len(fake.calls("add_test_cases")) == 1
     report = second.report()
@@ -100,7 +100,7 @@ def test_an_unreachable_redis_costs_a_cache_miss_never_the_run(
 ) -> None:
     down = settings.model_copy(update={"redis_url": SecretStr("redis://127.0.0.1:1/0")})
     stack = build(down, LLMMode.CLAUDE)
-    assert stack.designer.design(shop()).designer == "claude"
+    assert stack.designer.design(shop()).plan.designer == "claude"
     assert stack.report().cache["l2"].errors >= 1
 
 

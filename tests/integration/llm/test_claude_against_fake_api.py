@@ -22,8 +22,8 @@ def test_claude_designs_a_larger_valid_plan_through_a_forced_tool_call(
     fake: FakeAnthropic, settings: LLMSettings
 ) -> None:
     stack = build(settings, LLMMode.CLAUDE)
-    plan = stack.designer.design(shop())
-    baseline = OfflineDesigner().design(shop())
+    designed = stack.designer.design(shop())
+    plan, baseline = designed.plan, OfflineDesigner().design(shop()).plan
     assert plan.designer == "claude"
     assert len(plan.cases) > len(baseline.cases)
     assert plan_problems(plan, shop()) == []
@@ -35,7 +35,9 @@ def test_claude_designs_a_larger_valid_plan_through_a_forced_tool_call(
     assert body["messages"][0]["content"][0]["cache_control"] == {"type": "ephemeral"}
     assert "$defs" not in str(body["tools"][0]["input_schema"])
     assert call.headers["x-stainless-retry-count"] == "0"  # the SDK's own retries are off
-    assert stack.describe().startswith("designer: claude (claude-sonnet-4-6) · 1 LLM answers")
+    assert stack.describe(designed).startswith(
+        "designer: claude (claude-sonnet-4-6) · 1 LLM answers"
+    )
 
 
 def test_usage_fields_are_accounted_including_prompt_cache_reads_and_writes(
@@ -59,7 +61,7 @@ def test_transient_errors_are_retried_until_an_answer_comes(
 ) -> None:
     fake.fail(status, times=2)
     stack = build(settings, LLMMode.CLAUDE)
-    assert stack.designer.design(shop()).designer == "claude"
+    assert stack.designer.design(shop()).plan.designer == "claude"
     assert [c.status for c in fake.calls()] == [status, status, 200]
 
 
@@ -78,7 +80,7 @@ def test_a_reply_slower_than_the_timeout_is_retried(
 ) -> None:
     fake.slow(3.0)
     stack = build(settings, LLMMode.CLAUDE)
-    assert stack.designer.design(shop()).designer == "claude"
+    assert stack.designer.design(shop()).plan.designer == "claude"
     assert len(fake.calls()) == 1  # the slow request was abandoned by the client, never recorded
 
 
@@ -88,10 +90,12 @@ def test_a_persistently_overloaded_api_falls_back_and_opens_the_breaker(
     fake.fail(529, times=100)
     stack = build(settings, LLMMode.CLAUDE)
     model = stack.classify(shop())  # 5 pages: 2 failed calls open the breaker
-    plan = stack.designer.design(model)
-    assert plan == OfflineDesigner().design(model)
+    designed = stack.designer.design(model)
+    assert designed.plan == OfflineDesigner().design(model).plan
     assert len(fake.calls()) == 2 * settings.max_attempts
-    assert stack.describe().startswith("designer: offline (fell back from claude: circuit open:")
+    assert stack.describe(designed).startswith(
+        "designer: offline (fell back from claude: circuit open:"
+    )
     report = stack.report()
     assert report.breaker == "open"
     assert any(
@@ -115,7 +119,7 @@ def test_schema_invalid_output_is_re_asked_once_with_the_problems(
     fake: FakeAnthropic, settings: LLMSettings
 ) -> None:
     fake.answer_with({"cases": "none today"})
-    plan = build(settings, LLMMode.CLAUDE).designer.design(shop())
+    plan = build(settings, LLMMode.CLAUDE).designer.design(shop()).plan
     assert plan.designer == "claude"
     _, second = fake.calls("add_test_cases")
     assert second.body["messages"][1]["content"][0]["input"] == {"cases": "none today"}
@@ -130,8 +134,9 @@ def test_schema_invalid_output_twice_falls_back_to_the_offline_plan(
 ) -> None:
     fake.answer_with({"cases": "none today"}, times=2)
     stack = build(settings, LLMMode.CLAUDE)
-    assert stack.designer.design(shop()) == OfflineDesigner().design(shop())
-    assert "invalid answer twice" in stack.describe()
+    designed = stack.designer.design(shop())
+    assert designed.plan == OfflineDesigner().design(shop()).plan
+    assert "invalid answer twice" in stack.describe(designed)
 
 
 def test_a_run_over_its_token_budget_finishes_on_the_offline_provider(
@@ -139,13 +144,13 @@ def test_a_run_over_its_token_budget_finishes_on_the_offline_provider(
 ) -> None:
     stack = build(settings.model_copy(update={"run_token_budget": 6_000}), LLMMode.CLAUDE)
     model = stack.classify(shop())
-    stack.designer.design(model)
+    designed = stack.designer.design(model)
     report = stack.report()
     assert report.usage.total_tokens <= 6_000
     assert report.tasks["classify"].llm_calls >= 1
     assert report.tasks["design"].offline == 1
     assert any("finishing on the offline provider" in n for n in report.notes)
-    assert "budget" in stack.describe()
+    assert "budget" in stack.describe(designed)
 
 
 def test_the_reranker_and_insights_work_through_the_real_sdk(

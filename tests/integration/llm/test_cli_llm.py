@@ -59,7 +59,7 @@ def test_design_offline_needs_no_key_and_says_so(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "designer: offline (--llm offline)" in done.stdout
     plan = read_model(tmp_path / "out" / "plan.json", TestPlan)
-    assert plan == OfflineDesigner().design(shop())
+    assert plan == OfflineDesigner().design(shop()).plan
     assert not (tmp_path / "out" / "llm-usage.json").exists()
 
 
@@ -92,7 +92,7 @@ def test_design_with_claude_writes_a_larger_plan_and_the_usage(
     assert "designer: claude (claude-sonnet-4-6)" in done.stdout
     assert fake.api_key not in done.stdout + done.stderr
     plan = read_model(tmp_path / "out" / "plan.json", TestPlan)
-    assert len(plan.cases) > len(OfflineDesigner().design(shop()).cases)
+    assert len(plan.cases) > len(OfflineDesigner().design(shop()).plan.cases)
     usage = json.loads((tmp_path / "out" / "llm-usage.json").read_text())
     assert usage["tasks"]["design"]["llm_calls"] == 1
     assert usage["usage"]["input_tokens"] > 0
@@ -124,7 +124,7 @@ def test_run_with_claude_end_to_end_on_the_demo_shop(fake: FakeAnthropic, tmp_pa
     assert "designer: claude (claude-sonnet-4-6)" in done.stdout
     model = read_model(out / "app-model.json", AppModel)
     plan = read_model(out / "plan.json", TestPlan)
-    offline = OfflineDesigner().design(model)
+    offline = OfflineDesigner().design(model).plan
     assert plan.designer == "claude"
     assert len(plan.cases) > len(offline.cases)
     assert plan_problems(plan, model) == [] == plan_problems(offline, model)

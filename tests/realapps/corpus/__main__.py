@@ -14,11 +14,16 @@ from tests.realapps.corpus import corpus
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.realapps.corpus")
+    apps = corpus()
     parser.add_argument("command", choices=["install", "serve", "list"])
-    parser.add_argument("app", nargs="?")
+    parser.add_argument("app", nargs="?", choices=list(apps))
     parser.add_argument("version", nargs="?")
     args = parser.parse_args()
-    apps = corpus()
+    if args.version and (not args.app or args.version not in apps[args.app].versions):
+        known = ", ".join(apps[args.app].versions) if args.app else "name the app first"
+        parser.error(f"VERSION must follow APP and be one of its versions ({known})")
+    if args.command == "serve" and not args.app:
+        parser.error("serve needs an APP: one of " + ", ".join(apps))
     if args.command == "list":
         for app in apps.values():
             print(f"{app.name}: {app.versions[0]} -> {app.versions[1]} ({app.ui}, {app.auth}"

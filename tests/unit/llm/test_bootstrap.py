@@ -49,8 +49,11 @@ def test_offline_mode_ignores_a_configured_key(no_key: LLMSettings) -> None:
 def test_the_design_line_names_the_fallback_reason() -> None:
     gw = gateway(ScriptedProvider(ProviderUnavailableError("Claude API answered 529")))
     stack = LLMStack(gw, ClaudeDesigner(gw), Reranker(gw))
-    stack.designer.design(shop())
-    assert stack.describe() == "designer: offline (fell back from claude: Claude API answered 529)"
+    designed = stack.designer.design(shop())
+    assert (
+        stack.describe(designed)
+        == "designer: offline (fell back from claude: Claude API answered 529)"
+    )
 
 
 def test_each_note_is_shown_once() -> None:

@@ -35,12 +35,12 @@ def visible_controls(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def baseline() -> TestPlan:
-    return OfflineDesigner().design(shop())
+    return OfflineDesigner().design(shop()).plan
 
 
 def test_valid_additions_are_merged_into_the_baseline_and_renumbered(baseline: TestPlan) -> None:
     designer = ClaudeDesigner(gateway(ScriptedProvider({"cases": [visible_controls()]})))
-    plan = designer.design(shop())
+    plan = designer.design(shop()).plan
     assert plan.designer == "claude"
     assert len(plan.cases) == len(baseline.cases) + 1
     assert plan_problems(plan, shop()) == []
@@ -51,7 +51,7 @@ def test_valid_additions_are_merged_into_the_baseline_and_renumbered(baseline: T
 def test_an_addition_repeating_a_baseline_case_is_dropped(baseline: TestPlan) -> None:
     repeat = baseline.cases[0].model_dump(mode="json", exclude={"id", "slug"})
     designer = ClaudeDesigner(gateway(ScriptedProvider({"cases": [repeat]})))
-    assert len(designer.design(shop()).cases) == len(baseline.cases)
+    assert len(designer.design(shop()).plan.cases) == len(baseline.cases)
 
 
 def test_unknown_elements_and_unobserved_texts_are_sent_back_for_correction() -> None:
@@ -63,7 +63,7 @@ def test_unknown_elements_and_unobserved_texts_are_sent_back_for_correction() ->
         ]
     )
     claude = ScriptedProvider({"cases": [bad]}, {"cases": [visible_controls()]})
-    plan = ClaudeDesigner(gateway(claude)).design(shop())
+    plan = ClaudeDesigner(gateway(claude)).design(shop()).plan
     _, correction = claude.calls[1]
     assert correction is not None
     assert any("unknown element 'mug.buy_now'" in p for p in correction.problems)
@@ -108,17 +108,16 @@ def test_observed_expectations_pass_grounding() -> None:
 
 def test_two_invalid_answers_give_the_offline_plan(baseline: TestPlan) -> None:
     claude = ScriptedProvider({"cases": "not a list"}, {"cases": [{"title": "half"}]})
-    designer = ClaudeDesigner(gateway(claude))
-    plan = designer.design(shop())
-    assert plan == baseline
-    assert designer.last_reply is not None and "invalid answer twice" in (
-        designer.last_reply.note or ""
-    )
+    designed = ClaudeDesigner(gateway(claude)).design(shop())
+    assert designed.plan == baseline
+    assert "invalid answer twice" in (designed.fallback or "")
 
 
 def test_an_unavailable_llm_gives_the_offline_plan(baseline: TestPlan) -> None:
     claude = ScriptedProvider(ProviderUnavailableError("Claude API timed out after 4 attempts"))
-    assert ClaudeDesigner(gateway(claude)).design(shop()) == baseline
+    designed = ClaudeDesigner(gateway(claude)).design(shop())
+    assert designed.plan == baseline
+    assert designed.fallback == "Claude API timed out after 4 attempts"
 
 
 def test_the_prompt_carries_the_brief_the_baseline_and_the_industry_patterns() -> None:

@@ -33,13 +33,21 @@ def project(cases: int = 4, **spec: Any) -> ProjectView:
     )
 
 
-def run(status: TestRunStatus | None = None, created: datetime = T0, **spec: Any) -> RunView:
+def run(
+    status: TestRunStatus | None = None,
+    created: datetime = T0,
+    pinned: list[SuiteCase] | None = None,
+    **spec: Any,
+) -> RunView:
+    """A run; `pinned` are the cases of the suite in its status.suiteRef, as the controller
+    loads them for Preparing."""
     return RunView(
         owner=Owner(kind="TestRun", name="nightly", uid="uid-1", namespace="ns"),
         generation=1,
         created=created,
         spec=TestRunSpec.model_validate({"projectRef": {"name": "shop"}, **spec}),
         status=status or TestRunStatus(),
+        pinned_cases=pinned,
     )
 
 

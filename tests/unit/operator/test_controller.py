@@ -1,7 +1,6 @@
 """The controllers' glue (observe -> decide -> act -> write status) with an in-memory KubeApi
 and a local store: what is created, what is written, and how failures reach status."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from testforge.design import port
 from testforge.design.offline import OfflineDesigner
 from testforge.domain.app_model import AppModel
 from testforge.domain.crd import API_VERSION
-from testforge.domain.plan import TestPlan
+from testforge.llm.usage import Usage
 from testforge.sandbox.spec import RunnerSummary
 from testforge.scriptgen.render import generate_suite
 from testforge.storage.local import LocalStore
@@ -26,28 +25,15 @@ NS = "testforge-system"
 NOW = datetime(2026, 1, 1, 12, 0, 5, tzinfo=UTC)
 
 
-@dataclass
-class _Usage:
-    billed_input_tokens: int
-    output_tokens: int
-
-
-@dataclass
-class _Reply:
-    usage: _Usage
-
-
 class MeteredDesigner:
     """An offline designer that reports token use the way the LLM designer does."""
 
     name = "claude"
 
-    def __init__(self) -> None:
-        self.last_reply: _Reply | None = None
-
-    def design(self, model: AppModel) -> TestPlan:
-        self.last_reply = _Reply(_Usage(1200, 300))
-        return OfflineDesigner().design(model)
+    def design(self, model: AppModel) -> port.Designed:
+        # Cache reads are billed input too: the status counts 1000 + 200.
+        usage = Usage(input_tokens=1000, cache_read_tokens=200, output_tokens=300)
+        return port.Designed(OfflineDesigner().design(model).plan, usage)
 
 
 def _operator(
@@ -125,7 +111,7 @@ def test_a_run_creates_its_jobs_once_however_often_it_is_reconciled(tmp_path: Pa
     _project(kube)
     model = shop()
     suite = store_suite(
-        op.store, NS, "shop", generate_suite(OfflineDesigner().design(model), model), []
+        op.store, NS, "shop", generate_suite(OfflineDesigner().design(model).plan, model), []
     )
     kube.objects[("TestProject", NS, "shop")]["status"] = {"suite": suite.wire()}
     kube.add(

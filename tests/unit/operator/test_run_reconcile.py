@@ -1,5 +1,7 @@
 """The TestRun reconciler: spec + observed children -> actions + status."""
 
+from dataclasses import replace
+
 from testforge.cluster.runs import (
     CreateChildren,
     Decision,
@@ -9,13 +11,17 @@ from testforge.cluster.runs import (
     RecordHeals,
     reconcile_run,
 )
+from testforge.cluster.shards import plan_shards
 from testforge.domain.crd import RunPhase, ShardState, TestRunStatus
+from testforge.sandbox.spec import SPEC_FILE, RunnerSpec
 
-from .builders import CONFIG, T0, done_job, failed_job, later, project, run, running_job
+from .builders import CONFIG, T0, case, done_job, failed_job, later, project, run, running_job
 
 
 def _step(status: TestRunStatus, jobs: dict | None = None, now=T0, **spec) -> Decision:  # type: ignore[no-untyped-def,type-arg]
-    return reconcile_run(run(status, **spec), project(), jobs or {}, now, CONFIG)
+    # The project never changes here, so the suite a run pinned is project()'s.
+    pinned = project().cases if status.suite_ref else None
+    return reconcile_run(run(status, pinned=pinned, **spec), project(), jobs or {}, now, CONFIG)
 
 
 def _to_running(shards: int = 2) -> TestRunStatus:
@@ -60,6 +66,40 @@ def test_a_restart_in_preparing_creates_only_the_missing_jobs() -> None:
     decision = _step(planned, {"nightly-shard-0": running_job("nightly-shard-0")}, shards=2)
     created = next(a for a in decision.actions if isinstance(a, CreateChildren)).manifests
     assert {m["metadata"]["name"] for m in created} == {"nightly-shard-1"}
+
+
+def test_preparing_runs_the_suite_the_run_pinned_not_the_projects_current_one() -> None:
+    pinned = project(cases=4)
+    planned = reconcile_run(run(shards=2), pinned, {}, T0, CONFIG).status
+    assert planned.suite_ref == pinned.suite_ref and [s.tests for s in planned.shards] == [2, 2]
+    # A heal (or a new design) moves the project to another suite before the Jobs exist.
+    healed = replace(
+        pinned,
+        suite_ref="projects/ns/shop/suites/def",
+        suite_hash="def",
+        cases=[case(i) for i in range(10, 16)],
+    )
+    decision = reconcile_run(run(planned, pinned=pinned.cases, shards=2), healed, {}, T0, CONFIG)
+    created = next(a for a in decision.actions if isinstance(a, CreateChildren)).manifests
+    specs = [
+        RunnerSpec.model_validate_json(m["data"][SPEC_FILE])
+        for m in created
+        if m["kind"] == "ConfigMap"
+    ]
+    assert {s.suite_ref for s in specs} == {pinned.suite_ref}
+    groups = plan_shards(pinned.cases or [], 2)
+    assert [s.nodeids for s in specs] == groups
+    assert [len(g) for g in groups] == [s.tests for s in planned.shards]
+    assert decision.status.suite_ref == pinned.suite_ref
+
+
+def test_a_run_preparing_without_its_pinned_suite_ends_in_error_not_with_another_suite() -> None:
+    planned = _step(TestRunStatus(), shards=2).status
+    unpinned = planned.model_copy(update={"suite_ref": None})
+    decision = reconcile_run(run(unpinned, shards=2), project(), {}, T0, CONFIG)
+    assert not any(isinstance(a, CreateChildren) for a in decision.actions)
+    final = reconcile_run(run(decision.status, shards=2), project(), {}, T0, CONFIG)
+    assert final.status.phase is RunPhase.ERROR and final.status.reason == "SuiteNotPinned"
 
 
 def test_running_never_creates_jobs_again() -> None:

@@ -62,7 +62,8 @@ def run_with(change: CopyChange, *nodeids: str) -> RunResult:
 @pytest.fixture
 def suite_dir(tmp_path: Path) -> Path:
     model = shop()
-    return write_suite(generate_suite(OfflineDesigner().design(model), model), tmp_path / "suite")
+    plan = OfflineDesigner().design(model).plan
+    return write_suite(generate_suite(plan, model), tmp_path / "suite")
 
 
 def test_one_request_per_distinct_change_and_accepting_rewrites_the_suite(

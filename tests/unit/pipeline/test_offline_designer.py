@@ -11,7 +11,7 @@ from tests.unit.pipeline.builders import shop
 
 @pytest.fixture(scope="module")
 def plan() -> TestPlan:
-    return OfflineDesigner().design(shop())
+    return OfflineDesigner().design(shop()).plan
 
 
 def case(plan: TestPlan, words: str) -> TestCase:
@@ -124,7 +124,7 @@ def test_pages_are_identified_by_url_and_stable_heading_never_by_title(plan: Tes
 def test_a_heading_seen_on_one_load_only_is_not_asserted() -> None:
     model = shop()
     model.pages[2].stable_texts = ()
-    plan = OfflineDesigner().design(model)
+    plan = OfflineDesigner().design(model).plan
     assert [s.action for s in case(plan, "/products/mug loads").steps[1:]] == [Action.EXPECT_URL]
 
 
@@ -145,7 +145,7 @@ def test_navigation_cases_follow_shared_links(plan: TestPlan) -> None:
 
 
 def test_plans_are_deterministic() -> None:
-    first, second = OfflineDesigner().design(shop()), OfflineDesigner().design(shop())
+    first, second = OfflineDesigner().design(shop()).plan, OfflineDesigner().design(shop()).plan
     assert first == second
 
 

@@ -17,7 +17,7 @@ from tests.unit.pipeline.builders import shop
 @pytest.fixture(scope="module")
 def suite() -> Suite:
     model = shop()
-    return generate_suite(OfflineDesigner().design(model), model)
+    return generate_suite(OfflineDesigner().design(model).plan, model)
 
 
 def test_every_case_becomes_one_test_function(suite: Suite) -> None:
@@ -46,7 +46,7 @@ def test_credentials_come_from_the_environment_at_run_time(suite: Suite) -> None
 
 def test_generation_is_deterministic_apart_from_timestamps() -> None:
     model = shop()
-    plan = OfflineDesigner().design(model)
+    plan = OfflineDesigner().design(model).plan
     assert generate_suite(plan, model).files == generate_suite(plan, model).files
 
 
@@ -115,7 +115,7 @@ def test_a_suite_made_with_writes_gives_writing_tests_their_own_session_and_uniq
     model = shop().model_copy(update={"allow_writes": True})
     checkout = next(f for f in model.forms if f.key == "checkout.form")
     checkout.probes[0].unique = ("checkout.name",)
-    suite = generate_suite(OfflineDesigner().design(model), model)
+    suite = generate_suite(OfflineDesigner().design(model).plan, model)
     code = "\n".join(f.content for f in suite.files if f.path.startswith("tests/"))
     assert 'tf.fill("checkout.name", tf.unique("Ada Lovelace"))' in code
     assert 'tf.expect_page_text(tf.unique("Ada Lovelace"))' in code
