@@ -42,13 +42,16 @@ Each test is Given/When/Then with executable steps. Step actions:
 - click(target), fill(target, value), select(target, value=option), check(target).
 - expect_url(value=regex of the path, e.g. "/orders/[^/?#]+"), expect_title(value=exact title),
   expect_text(target, value), expect_page_text(value), expect_visible(target),
-  expect_invalid(target: a field the browser flags invalid), expect_value(target, value).
+  expect_invalid(target: a field the browser flags invalid, value: its reason from the probe's
+  invalid_reasons, or none), expect_field_message(target: a field, value: its own message from
+  the probe's field_messages), expect_value(target, value).
 
 Rules, all checked by a validator:
 - A target is always an element "key" from the brief (navigation keys included). Never invent keys.
 - Assert only what the brief shows was observed: titles, headings, texts, probe outcomes
-  (url_pattern, new_texts, invalid_fields, echoed fields), observed values. Use probe inputs for
-  form data; "$username" and "$password" stand for the test account's credentials.
+  (url_pattern, new_texts, invalid_fields, invalid_reasons, field_messages, echoed fields),
+  observed values. Use probe inputs for form data; "$username" and "$password" stand for the
+  test account's credentials.
 - To reach a page that has "reached_by" steps, repeat those steps first.
 - Every test asserts something (at least one expect_* step).
 - Do not repeat a baseline test. Fewer, valuable tests beat many shallow ones.

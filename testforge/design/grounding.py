@@ -18,6 +18,8 @@ class _Facts:
         self.paths = {p.path for p in model.pages}
         self.url_patterns = {path_regex(p) for p in self.paths}
         self.invalid_fields: set[str] = set()
+        self.invalid_reasons: set[tuple[str, str]] = set()
+        self.field_messages: set[tuple[str, str]] = set()
         self.values: set[str] = set()
         texts: list[str] = []
         for page in model.pages:
@@ -33,6 +35,8 @@ class _Facts:
                     self.paths.add(outcome.url_path.split("?")[0])
                     self.url_patterns.add(outcome.url_pattern)
                     self.invalid_fields.update(outcome.invalid_fields)
+                    self.invalid_reasons.update(outcome.invalid_reasons.items())
+                    self.field_messages.update(outcome.field_messages.items())
                     self.values.update(probe.inputs.values())
                     texts += [*outcome.new_texts, outcome.heading or ""]
         self.texts = [t for t in texts if t] + sorted(self.values)
@@ -72,4 +76,20 @@ def grounding_problems(cases: list[TestCase], model: AppModel) -> list[str]:
                 problems.append(f"{where}: expects value {value!r} that the case did not enter")
             elif step.action is Action.EXPECT_INVALID and step.target not in facts.invalid_fields:
                 problems.append(f"{where}: {step.target!r} was never observed being refused")
+            elif (
+                step.action is Action.EXPECT_INVALID
+                and step.value is not None
+                and (step.target, step.value) not in facts.invalid_reasons
+            ):
+                problems.append(
+                    f"{where}: {step.target!r} was never observed refused for {step.value!r}"
+                )
+            elif step.action is Action.EXPECT_FIELD_MESSAGE and not any(
+                key == step.target and value and value in message
+                for key, message in facts.field_messages
+            ):
+                problems.append(
+                    f"{where}: {step.target!r} was never observed saying {value!r} "
+                    "(its own messages are in the probe outcomes' field_messages)"
+                )
     return problems

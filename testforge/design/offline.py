@@ -26,6 +26,7 @@ from testforge.domain.app_model import (
     FormProbe,
     Page,
     ProbeKind,
+    ValidityFlag,
 )
 from testforge.domain.effects import Effect
 from testforge.domain.locators import path_regex
@@ -36,6 +37,19 @@ MAX_ECHOES = 6
 MAX_MESSAGES = 3
 MAX_ASYNC_TEXTS = 3
 _MONEY = MONEY
+# What a refused field's validity flag means, for the case's plain-language "then".
+_WHY_INVALID = {
+    ValidityFlag.VALUE_MISSING: "it is required",
+    ValidityFlag.TYPE_MISMATCH: "the value is not of its type",
+    ValidityFlag.PATTERN_MISMATCH: "the value does not match its pattern",
+    ValidityFlag.TOO_LONG: "the value is too long",
+    ValidityFlag.TOO_SHORT: "the value is too short",
+    ValidityFlag.RANGE_UNDERFLOW: "the value is below its minimum",
+    ValidityFlag.RANGE_OVERFLOW: "the value is above its maximum",
+    ValidityFlag.STEP_MISMATCH: "the value is off its step",
+    ValidityFlag.BAD_INPUT: "the browser cannot read the value",
+    ValidityFlag.CUSTOM_ERROR: "the page refuses the value",
+}
 _FLOW_ACTIONS = {
     FlowStepAction.GOTO: Action.GOTO,
     FlowStepAction.CLICK: Action.CLICK,
@@ -325,8 +339,18 @@ def _outcome_checks(ctx: _Context, form: Form, probe: FormProbe) -> tuple[list[S
     outcome, checks, said = probe.outcome, [], []
     if outcome.blocked_by_browser:
         for key in outcome.invalid_fields[:MAX_MESSAGES]:
-            checks.append(Step(clause=Clause.THEN, action=Action.EXPECT_INVALID, target=key))
-            said.append(f"{ctx.label(key)} is flagged invalid")
+            # The reason, not the browser's wording of it: the same in every language.
+            reason = outcome.invalid_reasons.get(key)
+            checks.append(
+                Step(
+                    clause=Clause.THEN,
+                    action=Action.EXPECT_INVALID,
+                    target=key,
+                    value=reason.value if reason else None,
+                )
+            )
+            why = f" ({_WHY_INVALID[reason]})" if reason else ""
+            said.append(f"{ctx.label(key)} is flagged invalid{why}")
         checks.append(
             Step(clause=Clause.THEN, action=Action.EXPECT_URL, value=path_regex(form.page))
         )
@@ -355,7 +379,14 @@ def _outcome_checks(ctx: _Context, form: Form, probe: FormProbe) -> tuple[list[S
             + ", ".join(ctx.label(k) for k in outcome.echoed_fields[:MAX_ECHOES])
             + " are shown"
         )
-    messages = _messages(probe, form.page, echoed_values)
+    own = _field_messages(probe, echoed_values)
+    for key, text in own:
+        checks.append(
+            Step(clause=Clause.THEN, action=Action.EXPECT_FIELD_MESSAGE, target=key, value=text)
+        )
+        said.append(f"{ctx.label(key)} says {text!r}")
+    # Asserted where they belong, not again page-wide.
+    messages = _messages(probe, form.page, echoed_values, {text for _, text in own})
     for text in messages:
         checks.append(Step(clause=Clause.THEN, action=Action.EXPECT_PAGE_TEXT, value=text))
     if messages:
@@ -377,14 +408,26 @@ def _outcome_checks(ctx: _Context, form: Form, probe: FormProbe) -> tuple[list[S
     return checks, said
 
 
-def _messages(probe: FormProbe, form_page: str, echoed: list[str]) -> list[str]:
-    """New texts worth asserting: errors for refusals; heading, amounts and status otherwise."""
+def _field_messages(probe: FormProbe, echoed: list[str]) -> list[tuple[str, str]]:
+    """The fields' own messages worth asserting, the refused field's first."""
+    messages = probe.outcome.field_messages
+    order = sorted(messages, key=lambda key: key != probe.field)
+    return [
+        (key, messages[key])
+        for key in order
+        if assertable(messages[key]) and not any(v in messages[key] for v in echoed)
+    ][:MAX_MESSAGES]
+
+
+def _messages(probe: FormProbe, form_page: str, echoed: list[str], asserted: set[str]) -> list[str]:
+    """New texts worth asserting (but not those `asserted` already): errors for refusals;
+    heading, amounts and status otherwise."""
     outcome = probe.outcome
     valid = probe.kind is ProbeKind.VALID  # seen on two runs: amounts may be asserted
     texts = [
         t
         for t in outcome.new_texts
-        if assertable(t, money=valid) and not any(v in t for v in echoed)
+        if assertable(t, money=valid) and not any(v in t for v in echoed) and t not in asserted
     ]
     if not valid:
         return texts[:MAX_MESSAGES]

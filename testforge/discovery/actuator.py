@@ -84,7 +84,9 @@ class Actuator:
                 await target.set_input_files(payload, timeout=self._action_ms)
 
     async def _click(self, target: AsyncLocator) -> None:
-        """Click as a person does: a dialog of the page's own in the way is closed first."""
+        """Click as a person does: a dialog of the page's own in the way is closed first.
+        As in the runtime's Session._click: an action's time to become clickable, then a page
+        load's for the click, which waits for the navigation it starts to commit."""
         try:
             await target.click(trial=True, timeout=PROBE_CLICK_MS)
         except PlaywrightError as exc:
@@ -93,7 +95,8 @@ class Actuator:
                 close = self.page.locator(CLOSE_DIALOG).filter(visible=True)
                 if await close.count():
                     await close.first.click(timeout=self._action_ms)
-        await target.click(timeout=self._action_ms)
+            await target.click(trial=True, timeout=self._action_ms)
+        await target.click(timeout=self._timeout_ms)
 
     async def run_all(self, steps: list[FlowStep]) -> None:
         for step in steps:

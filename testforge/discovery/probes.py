@@ -5,8 +5,10 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame
 
+from testforge.browser.fields import FIELD_MESSAGE_JS, VALIDITY_JS
 from testforge.browser.network import watch_network
 from testforge.discovery.actuator import Actuator, StepError
 from testforge.discovery.auth import Credentials, sign_in
@@ -27,9 +29,11 @@ from testforge.domain.app_model import (
     Form,
     FormField,
     ProbeOutcome,
+    ValidityFlag,
 )
 from testforge.domain.errors import SignInError
 from testforge.domain.locators import path_regex
+from testforge.domain.oracles import assertable
 
 MAX_NEW_TEXTS = 40
 MIN_ECHO_LENGTH = 3
@@ -73,6 +77,9 @@ def stable(first: ProbeOutcome, second: ProbeOutcome) -> ProbeOutcome:
             "echoed_fields": tuple(k for k in first.echoed_fields if k in second.echoed_fields),
             "heading": first.heading if first.heading == second.heading else None,
             "listed_fields": tuple(k for k in first.listed_fields if k in second.listed_fields),
+            "field_messages": {
+                k: m for k, m in first.field_messages.items() if second.field_messages.get(k) == m
+            },
         }
     )
 
@@ -221,7 +228,7 @@ async def observe_submission(
     valid_before: bool = await submit.evaluate(CHECK_VALIDITY_JS)
     if valid_before and not may_send:
         raise WouldSend(f"{form.key}: the browser would send these values")
-    invalid = [] if valid_before else await invalid_fields(actuator, form)
+    invalid = {} if valid_before else await invalid_fields(actuator, form)
     navigations: list[str] = []
 
     def on_navigation(frame: Frame) -> None:
@@ -234,6 +241,9 @@ async def observe_submission(
     after: list[str] = await page.evaluate(TEXTS_JS)
     navigated = bool(navigations)
     appeared = [t for t in after if t not in before]
+    blocked_by_browser = not form.novalidate and not valid_before and not navigated
+    # What the app said next to each field (a browser-blocked submission reached no app).
+    messages = {} if blocked_by_browser else await field_messages(actuator, form, appeared)
     echoed = tuple(  # as the test will check it: the value as entered, case and all
         key
         for key, value in inputs.items()
@@ -247,9 +257,11 @@ async def observe_submission(
         url_path=path,
         url_pattern=path_regex(path),
         navigated=navigated,
-        blocked_by_browser=not form.novalidate and not valid_before and not navigated,
+        blocked_by_browser=blocked_by_browser,
         invalid_fields=tuple(invalid),
-        new_texts=tuple(t for t in after if t not in before)[:MAX_NEW_TEXTS],
+        invalid_reasons={k: r for k, r in invalid.items() if r is not None},
+        field_messages=messages,
+        new_texts=tuple(appeared)[:MAX_NEW_TEXTS],
         echoed_fields=echoed,
         heading=heading,
     )
@@ -270,14 +282,36 @@ CHECK_VALIDITY_JS = """(b) => {
 }"""
 
 
-async def invalid_fields(actuator: Actuator, form: Form) -> list[str]:
-    """Keys of the fields the browser's constraint validation currently rejects."""
-    found = []
+async def invalid_fields(actuator: Actuator, form: Form) -> dict[str, ValidityFlag | None]:
+    """The fields the browser's constraint validation currently rejects, each with why (the
+    first true ValidityState flag; None for an element that reports none)."""
+    found: dict[str, ValidityFlag | None] = {}
     for field in form.fields:
         try:
             element = await actuator.locate(field.element)
         except StepError:
             continue
         if not await element.evaluate("el => el.checkValidity()"):
-            found.append(field.element)
+            flags: list[str] = (await element.evaluate(VALIDITY_JS))["flags"]
+            found[field.element] = ValidityFlag(flags[0]) if flags else None
+    return found
+
+
+async def field_messages(actuator: Actuator, form: Form, appeared: list[str]) -> dict[str, str]:
+    """Each field's own message after a submission the app refused: the first text of it
+    (FIELD_MESSAGE_JS) that appeared with the submission and is fit to assert. Texts that were
+    there before (a help text, the label) are not messages."""
+    new = set(appeared)
+    found: dict[str, str] = {}
+    if not new:
+        return found
+    for field in form.fillable_fields:
+        try:
+            element = await actuator.locate(field.element)
+            texts: list[str] = await element.evaluate(FIELD_MESSAGE_JS)
+        except (StepError, PlaywrightError):
+            continue  # the page left the form behind, or the field went with it
+        message = next((t for t in texts if t in new and assertable(t)), None)
+        if message is not None:
+            found[field.element] = message
     return found

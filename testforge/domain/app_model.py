@@ -77,6 +77,23 @@ class ProbeKind(StrEnum):
     INVALID_FIELD = "invalid_field"
 
 
+class ValidityFlag(StrEnum):
+    """Why the browser's constraint validation refuses a field: the ValidityState flag that is
+    true. Unlike the field's validationMessage, it does not depend on the browser's language.
+    In the order the HTML standard lists them (the first true one is the reason recorded)."""
+
+    VALUE_MISSING = "valueMissing"
+    TYPE_MISMATCH = "typeMismatch"
+    PATTERN_MISMATCH = "patternMismatch"
+    TOO_LONG = "tooLong"
+    TOO_SHORT = "tooShort"
+    RANGE_UNDERFLOW = "rangeUnderflow"
+    RANGE_OVERFLOW = "rangeOverflow"
+    STEP_MISMATCH = "stepMismatch"
+    BAD_INPUT = "badInput"
+    CUSTOM_ERROR = "customError"
+
+
 class ProbeOutcome(DomainModel):
     """What the page did after a form was submitted during discovery: the oracle for tests.
 
@@ -89,6 +106,11 @@ class ProbeOutcome(DomainModel):
     navigated: bool
     blocked_by_browser: bool = False
     invalid_fields: tuple[str, ...] = ()
+    # Why the browser refused each invalid field (app models from before lack it).
+    invalid_reasons: dict[str, ValidityFlag] = Field(default_factory=dict)
+    # Each field's own message after a submission the app refused (testforge.browser.fields
+    # FIELD_MESSAGE_JS): a text that appeared in it, and only then.
+    field_messages: dict[str, str] = Field(default_factory=dict)
     new_texts: tuple[str, ...] = ()
     echoed_fields: tuple[str, ...] = ()
     heading: str | None = None

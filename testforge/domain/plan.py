@@ -46,7 +46,8 @@ class Action(StrEnum):
     EXPECT_TEXT = "expect_text"
     EXPECT_PAGE_TEXT = "expect_page_text"
     EXPECT_VISIBLE = "expect_visible"
-    EXPECT_INVALID = "expect_invalid"
+    EXPECT_INVALID = "expect_invalid"  # value: the ValidityFlag expected, if known
+    EXPECT_FIELD_MESSAGE = "expect_field_message"  # the field's own message says the value
     EXPECT_VALUE = "expect_value"
     EXPECT_SIGN_IN_REFUSED = "expect_sign_in_refused"  # a wrong password is refused
     EXPECT_SIGNED_OUT = "expect_signed_out"  # the session ended
@@ -63,6 +64,7 @@ TARGETED_ACTIONS = frozenset(
         Action.EXPECT_TEXT,
         Action.EXPECT_VISIBLE,
         Action.EXPECT_INVALID,
+        Action.EXPECT_FIELD_MESSAGE,
         Action.EXPECT_VALUE,
     }
 )
@@ -76,6 +78,7 @@ VALUED_ACTIONS = frozenset(
         Action.EXPECT_TITLE,
         Action.EXPECT_TEXT,
         Action.EXPECT_PAGE_TEXT,
+        Action.EXPECT_FIELD_MESSAGE,
         Action.EXPECT_VALUE,
     }
 )

@@ -41,7 +41,13 @@ class TestDeadlineError(Exception):
     __test__ = False  # not a pytest test class, despite the name
 
 
+class SharedSignInError(Exception):
+    """The worker's shared sign-in failed for an earlier test; this test fails for its cause."""
+
+
 def classify(exc: BaseException) -> FailureKind:
+    if isinstance(exc, SharedSignInError) and exc.__cause__ is not None:
+        return classify(exc.__cause__)
     if isinstance(exc, ElementNotFoundError):
         return FailureKind.ELEMENT_NOT_FOUND
     if isinstance(exc, NavigationFailedError):

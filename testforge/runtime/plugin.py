@@ -21,12 +21,17 @@ from playwright.sync_api import Error as PlaywrightError
 
 from testforge.browser.launch import launch_options, translate_launch_error
 from testforge.domain.app_model import AuthConfig, AuthScheme
-from testforge.domain.results import Failure, FailureKind, Heal, TestResult, TestStatus
+from testforge.domain.results import Failure, Heal, TestResult, TestStatus
 from testforge.domain.suite import LocatorRegistry
 from testforge.healing.engine import HealingEngine
 from testforge.llm.settings import LLMMode, LLMSettings
 from testforge.runtime.config import SNAPSHOT_ENV, RuntimeConfig
-from testforge.runtime.errors import CopyChangedError, ElementNotFoundError, classify
+from testforge.runtime.errors import (
+    CopyChangedError,
+    ElementNotFoundError,
+    SharedSignInError,
+    classify,
+)
 from testforge.runtime.healer import PageHealer, SecondOpinion
 from testforge.runtime.session import Session, http_credentials
 from testforge.settings import BrowserSettings
@@ -133,7 +138,7 @@ def tf_signed_in(
     at once, with its reason."""
     failure = pytestconfig.stash.get(_sign_in_failure, None)
     if failure is not None:
-        raise RuntimeError(f"the shared sign-in failed: {failure}")
+        raise SharedSignInError(f"the shared sign-in failed: {failure}") from failure
     context = tf_browser.new_context()
     healer = PageHealer(tf_engine, None, None)
     session = Session(context.new_page(), tf_registry, tf_config, auth=tf_auth, healer=healer)
@@ -325,16 +330,18 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     item.stash.setdefault(_reports, {})[report.when] = report
-    if report.when == "call" and call.excinfo is not None:
+    failed = report.when == "call" or (report.when == "setup" and report.failed)
+    if failed and call.excinfo is not None:
+        # A setup failure is classified like a step's: a sign-in whose field is gone is an
+        # element not found, whether the test or the shared sign-in fixture met it.
         exc = call.excinfo.value
+        cause = exc.__cause__ if isinstance(exc, SharedSignInError) else exc
         item.stash[_failure] = Failure(
             kind=classify(exc),
             message=_message(exc),
-            healing=exc.healing if isinstance(exc, ElementNotFoundError) else None,
-            copy_change=exc.change if isinstance(exc, CopyChangedError) else None,
+            healing=cause.healing if isinstance(cause, ElementNotFoundError) else None,
+            copy_change=cause.change if isinstance(cause, CopyChangedError) else None,
         )
-    if report.when == "setup" and report.failed and call.excinfo is not None:
-        item.stash[_failure] = Failure(kind=FailureKind.ERROR, message=_message(call.excinfo.value))
     if report.when == "teardown":
         _write_result(item)
     return report

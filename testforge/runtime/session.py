@@ -27,13 +27,16 @@ from playwright.sync_api import Error as PlaywrightError
 
 from testforge.browser.fields import (
     CLOSE_DIALOG,
+    FIELD_MESSAGE_HAS_JS,
+    FIELD_MESSAGE_JS,
     LEAVES_WITH_TAB_JS,
     PROBE_CLICK_MS,
+    VALIDITY_JS,
     blocked_by_dialog,
 )
 from testforge.browser.locate import XPATH_OF, rung_locator
 from testforge.browser.network import POLL_S, SETTLE_CAP_S, QuietWindow, watch_network
-from testforge.domain.app_model import AuthConfig, AuthScheme
+from testforge.domain.app_model import AuthConfig, AuthScheme, ValidityFlag
 from testforge.domain.copyedit import copy_change
 from testforge.domain.effects import Effect
 from testforge.domain.healing import HealingResult, HealingStrategy
@@ -67,6 +70,17 @@ SIGNED_IN_JS = """(loginPath) => {
   return !Array.from(document.querySelectorAll("input[type=password]")).some(shown);
 }"""
 _OPTIONS_OF = "el => Array.from(el.options || []).map(o => (o.textContent || '').trim())"
+_HAS_FLAG = "([el, flag]) => el.validity?.[flag] === true"
+# Reading what a field shows instead, for a failed assertion's message: briefly, the wait is over.
+READ_ACTUAL_MS = 1000
+
+
+def _validity_flag(reason: str) -> ValidityFlag:
+    try:
+        return ValidityFlag(reason)
+    except ValueError:
+        known = ", ".join(f.value for f in ValidityFlag)
+        raise ValueError(f"{reason!r} is not a ValidityState flag (one of {known})") from None
 
 
 class Healer(Protocol):
@@ -358,13 +372,57 @@ class Session:
         with self._step("expect_visible", target=key):
             expect(self._locate(key, asserted="")).to_be_visible(timeout=self._timeout_ms())
 
-    def expect_invalid(self, key: str) -> None:
-        with self._step("expect_invalid", target=key):
+    def expect_invalid(self, key: str, reason: str | None = None) -> None:
+        """The browser refuses the field; with `reason`, for that ValidityState flag
+        ("valueMissing", "typeMismatch"...), which unlike its message is the same in every
+        browser language."""
+        with self._step("expect_invalid", target=key, value=reason):
             found = self._locate(key, asserted="")
-            invalid = found.and_(self.page.locator(":invalid"))
-            expect(invalid, f"{key} should be flagged invalid").to_have_count(
-                1, timeout=self._timeout_ms()
-            )
+            if reason is None:
+                invalid = found.and_(self.page.locator(":invalid"))
+                expect(invalid, f"{key} should be flagged invalid").to_have_count(
+                    1, timeout=self._timeout_ms()
+                )
+                return
+            flag = _validity_flag(reason)
+            failure = self._wait_for_field(found, _HAS_FLAG, flag.value)
+            if failure is None:
+                return
+            try:
+                actual = found.evaluate(VALIDITY_JS, timeout=READ_ACTUAL_MS)
+            except PlaywrightError:
+                raise AssertionError(
+                    f"{key} should be refused by the browser for {flag.value}, but it could "
+                    f"not be read on {self.page.url}"
+                ) from failure
+            flags = ", ".join(actual["flags"]) or "none: the browser accepts it"
+            raise AssertionError(
+                f"{key} should be refused by the browser for {flag.value}; its validity flags "
+                f"are {flags} (validationMessage {actual['message']!r})"
+            ) from None
+
+    def expect_field_message(self, key: str, text: str) -> None:
+        """The field's own message says `text`: what its aria-errormessage or
+        aria-describedby name, else what appears in its own box (FIELD_MESSAGE_JS, as
+        discovery read it), not merely somewhere on the page."""
+        with self._step("expect_field_message", target=key, value=text):
+            found = self._locate(key, asserted="")  # the message is no evidence of the field
+            failure = self._wait_for_field(found, FIELD_MESSAGE_HAS_JS, text)
+            if failure is None:
+                return
+            try:
+                actual: list[str] = found.evaluate(FIELD_MESSAGE_JS, timeout=READ_ACTUAL_MS)
+            except PlaywrightError:
+                raise AssertionError(
+                    f"the message of {key} should say {text!r}, but the field could not be "
+                    f"read on {self.page.url}"
+                ) from failure
+            said = f"it says {' | '.join(actual)!r}" if actual else "it shows no message"
+            shown = self.page.locator("body").inner_text(timeout=READ_ACTUAL_MS)
+            elsewhere = " (the text is elsewhere on the page)" if text in shown else ""
+            raise AssertionError(
+                f"the message of {key} should say {text!r}; {said}{elsewhere}"
+            ) from None
 
     def expect_value(self, key: str, value: str) -> None:
         with self._step("expect_value", target=key, value=value):
@@ -389,8 +447,24 @@ class Session:
 
     # -- resolution ------------------------------------------------------------------------
 
+    def _wait_for_field(self, found: Locator, condition: str, value: str) -> PlaywrightError | None:
+        """Wait, within an action's time, for `condition([field, value])` to hold in the page;
+        the error when it did not (it timed out, or the page went on without the field)."""
+        field = found.element_handle(timeout=self._timeout_ms())
+        try:
+            self.page.wait_for_function(condition, arg=[field, value], timeout=self._timeout_ms())
+        except PlaywrightError as exc:
+            return exc
+        finally:
+            field.dispose()
+        return None
+
     def _click(self, found: Locator) -> None:
-        """Click as a person does: a dialog of the page's own in the way is closed first."""
+        """Click as a person does: a dialog of the page's own in the way is closed first.
+
+        The element gets an action's time to become clickable; the click itself then gets a
+        page load's, because Playwright waits for the navigation it starts to commit (a
+        sign-in that hashes the password takes seconds on a busy server)."""
         try:
             found.click(trial=True, timeout=PROBE_CLICK_MS)
         except PlaywrightError as exc:
@@ -399,7 +473,8 @@ class Session:
                 close = self.page.locator(CLOSE_DIALOG).filter(visible=True)
                 if close.count():
                     close.first.click(timeout=self._timeout_ms())
-        found.click(timeout=self._timeout_ms())
+            found.click(trial=True, timeout=self._timeout_ms())
+        found.click(timeout=self._navigation_ms())
 
     def _copy_change(self, key: str, expected: str, found: Locator) -> CopyChangedError | None:
         try:

@@ -42,6 +42,7 @@ _METHODS = {
     Action.EXPECT_PAGE_TEXT: "expect_page_text",
     Action.EXPECT_VISIBLE: "expect_visible",
     Action.EXPECT_INVALID: "expect_invalid",
+    Action.EXPECT_FIELD_MESSAGE: "expect_field_message",
     Action.EXPECT_VALUE: "expect_value",
     Action.EXPECT_SIGN_IN_REFUSED: "expect_sign_in_refused",
     Action.EXPECT_SIGNED_OUT: "expect_signed_out",

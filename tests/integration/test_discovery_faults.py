@@ -15,6 +15,7 @@ from testforge.settings import BrowserSettings
 
 pytestmark = pytest.mark.browser
 HANG_S = 20
+PLOTS = ("north", "south", "east", "west", "centre")
 
 
 def hostile_site() -> FastAPI:
@@ -33,7 +34,7 @@ def hostile_site() -> FastAPI:
                 ("/slow", "Slow"),
                 ("/broken", "Broken"),
                 ("/data.json", "Data"),
-                ("/farm/0", "Farm"),
+                ("/farm/plots", "Farm"),
                 ("https://elsewhere.invalid/", "Elsewhere"),
                 ("/logout", "Sign out"),
             ]
@@ -53,11 +54,12 @@ def hostile_site() -> FastAPI:
     def data() -> JSONResponse:
         return JSONResponse({"not": "html"})
 
-    @app.get("/farm/{n}")
-    def farm(n: int) -> HTMLResponse:
+    @app.get("/farm/{name}")
+    def farm(name: str) -> HTMLResponse:
+        # Named, not numbered, so each is a template of its own: more than the page limit.
         return page(
-            f"Farm {n}",
-            "".join(f'<a href="/farm/{n * 10 + k}">Plot {n * 10 + k}</a> ' for k in range(1, 6)),
+            f"Farm {name}",
+            "".join(f'<a href="/farm/{name}-{w}">Plot {name}-{w}</a> ' for w in PLOTS),
         )
 
     @app.get("/logout")

@@ -4,6 +4,7 @@ a page that tries to send a form the browser should have refused, a total that m
 another element shows the expected amount, a query in another order, a heading's hidden anchor.
 """
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -47,7 +48,12 @@ PAGES = {
       style="display:none">¶</a></h1><a href="/query?priority=major&status=open">Query</a>
       </main>""",
     "/query": "<main><h1>Query</h1></main>",
+    "/slow-sign-in": """<main><form action="/slow-sign-in" method="post"><input name=user>
+      <button type=submit>Sign in</button></form></main>""",
 }
+# A sign-in that hashes the password on a busy server answers after longer than an action may
+# take (here 2 s) but well within a page load's time.
+SLOW_ANSWER_S = 4
 
 
 def site() -> tuple[FastAPI, list[str]]:
@@ -57,6 +63,11 @@ def site() -> tuple[FastAPI, list[str]]:
     def save() -> HTMLResponse:
         posts.append("/save")
         return HTMLResponse("saved")
+
+    @app.post("/slow-sign-in")
+    def slow_sign_in() -> HTMLResponse:
+        time.sleep(SLOW_ANSWER_S)  # the server's slowness is the behaviour under test
+        return HTMLResponse("<!doctype html><title>t</title><main><h1>Welcome</h1></main>")
 
     @app.get("/{path:path}")
     def page(path: str, request: Request) -> HTMLResponse:
@@ -110,6 +121,19 @@ def test_a_dialog_over_the_page_is_closed_before_the_click(
     tf.goto("/announce")
     tf.click("announce.next")
     tf.expect_url("/next")
+
+
+def test_a_click_may_wait_for_a_slow_answer_as_long_as_a_page_load(
+    page: Page, served: tuple[str, list[str]]
+) -> None:
+    url, _ = served
+    button = ElementFingerprint(tag="button", role="button", accessible_name="Sign in",
+                                text="Sign in", type="submit")  # fmt: skip
+    tf = session(page, url, entry("slow.sign_in", button))
+    tf.goto("/slow-sign-in")
+    tf.click("slow.sign_in")  # Playwright waits for the navigation it starts to commit
+    tf.expect_url("/slow-sign-in")
+    tf.expect_page_text("Welcome")
 
 
 def test_a_missing_option_is_an_element_not_found_not_a_timeout(

@@ -135,12 +135,15 @@ def _describe(heal: HealingRequest) -> tuple[str, str]:
     return broken, f"<{fp.tag}> {name!r}" + (f" #{fp.id}" if fp.id else "")
 
 
-Judgements = dict[str, dict[str, dict[str, str]]]  # app -> registry key -> verdict and note
+# app -> registry key -> the element chosen (as _describe gives it), verdict and note
+Judgements = dict[str, dict[str, dict[str, str]]]
 
 
-def _judge(app: str, heal: HealingRequest, judgements: Judgements) -> tuple[str, str]:
-    entry = judgements.get(app, {}).get(heal.key)
-    if entry is None:
+def _judge(app: str, key: str, chosen: str, judgements: Judgements) -> tuple[str, str]:
+    """A verdict is about one element chosen for one key: a heal of the same key to another
+    element is unjudged until someone looks at it."""
+    entry = judgements.get(app, {}).get(key)
+    if entry is None or entry.get("chosen") != chosen:
         return "unjudged", ""
     return entry.get("verdict", "unjudged"), entry.get("note", "")
 
@@ -262,7 +265,7 @@ class Measurement:
         self.figures.heal_requests = len(requests)
         for request in requests:
             broken, chosen = _describe(request)
-            verdict, note = _judge(self.app.name, request, judgements)
+            verdict, note = _judge(self.app.name, request.key, chosen, judgements)
             confidence = request.result.chosen.confidence if request.result.chosen else 0.0
             self.figures.heals.append(
                 HealFigure(

@@ -18,7 +18,7 @@ from tests.realapps.harness import AppFigures, Measurement
 
 pytestmark = [pytest.mark.realapps, pytest.mark.browser, pytest.mark.slow]
 IN_CI = ("roundup", "trac")
-CI_MAX_PAGES = 25
+CI_MAX_PAGES = 20
 MIN_OWN_PASS_RATE = 0.97
 
 
