@@ -1,5 +1,6 @@
 """Replaying flow steps by registry key in discovery's browser contexts."""
 
+import contextlib
 from collections.abc import Callable, Mapping
 from urllib.parse import urljoin
 
@@ -94,7 +95,8 @@ class Actuator:
                 await self.page.keyboard.press("Escape")
                 close = self.page.locator(CLOSE_DIALOG).filter(visible=True)
                 if await close.count():
-                    await close.first.click(timeout=self._action_ms)
+                    with contextlib.suppress(PlaywrightError):  # best effort, as in Session
+                        await close.first.click(timeout=PROBE_CLICK_MS)
             await target.click(trial=True, timeout=self._action_ms)
         await target.click(timeout=self._timeout_ms)
 

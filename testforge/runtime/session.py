@@ -9,7 +9,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
@@ -472,7 +472,10 @@ class Session:
                 self.page.keyboard.press("Escape")
                 close = self.page.locator(CLOSE_DIALOG).filter(visible=True)
                 if close.count():
-                    close.first.click(timeout=self._timeout_ms())
+                    # Best effort: a close button that cannot be pressed (still animating,
+                    # covered) leaves the trial below to say what is in the way.
+                    with suppress(PlaywrightError):
+                        close.first.click(timeout=PROBE_CLICK_MS)
             found.click(trial=True, timeout=self._timeout_ms())
         found.click(timeout=self._navigation_ms())
 
