@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from demo.server import running
 from demo.versions import DEMO_PASSWORD, DEMO_USER, DemoVersion
@@ -56,10 +56,20 @@ def _port_is_free(port: int) -> bool:
 
 @pytest.mark.browser
 def test_deals_appear_only_after_the_api_answers(page: Page) -> None:
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # Playwright cannot wrap a builtin such as list.append
+        held.append(route)
+
+    # The API answer is held until the loading state is checked: a race otherwise.
+    page.route("**/api/deals", hold)
     with running(DemoVersion.V1) as base_url:
-        page.goto(f"{base_url}/deals")
+        with page.expect_request("**/api/deals"):
+            page.goto(f"{base_url}/deals")
         expect(page.get_by_role("status")).to_have_text("Loading deals…")
         expect(page.get_by_test_id("deals-list")).to_be_hidden()
+        assert len(held) == 1
+        held[0].continue_()
         expect(page.get_by_test_id("deal-item")).to_have_count(3)
         expect(page.get_by_role("heading", name="This week’s deals")).to_be_visible()
         expect(page.get_by_test_id("deal-item").first).to_contain_text("Canvas week")
