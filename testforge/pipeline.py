@@ -20,7 +20,6 @@ from testforge.healing.policy import HealingPolicy, auto_applicable
 from testforge.healing.review import link_requests, requests_from_run, save_requests
 from testforge.knowledge.learn import snapshot_for_workers
 from testforge.reporting.service import ReportPaths, write_reports
-from testforge.runtime.config import SNAPSHOT_ENV
 from testforge.scriptgen import copyedits
 from testforge.scriptgen.render import generate_suite
 from testforge.settings import BrowserSettings, KnowledgeSettings
@@ -79,7 +78,7 @@ def run_suite(
     out.mkdir(parents=True, exist_ok=True)
     snapshot = snapshot_for_workers(KnowledgeSettings(), out / "knowledge-snapshot.json")
     if snapshot is not None:
-        request = replace(request, extra_env={**request.extra_env, SNAPSHOT_ENV: str(snapshot)})
+        request = replace(request, knowledge_snapshot=snapshot)
     result = execute(suite_dir, out, request, browser, progress)
     suite = read_suite(suite_dir)
     requests = requests_from_run(result, suite, lambda healed: auto_applicable(healed, policy))

@@ -5,6 +5,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from testforge.contracts.env import EnvContract
+
 CHROMIUM_FLAGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -16,8 +18,9 @@ CHROMIUM_FLAGS = (
 )
 
 
-class BrowserSettings(BaseSettings):
-    """How Chromium is found and started; shared by discovery, execution and healing."""
+class BrowserSettings(EnvContract):
+    """How Chromium is found and started; shared by discovery, execution and healing, and
+    handed to a suite's workers by the executor (`to_env()`)."""
 
     model_config = SettingsConfigDict(env_prefix="TESTFORGE_", extra="ignore")
 

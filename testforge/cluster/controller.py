@@ -43,6 +43,7 @@ from testforge.cluster.runs import (
     RunView,
     reconcile_run,
 )
+from testforge.contracts.sandbox import SUMMARY_FILE, discovery_prefix, shard_prefix
 from testforge.design.port import TestDesigner
 from testforge.domain.crd import (
     HealingRequestSpec,
@@ -64,7 +65,6 @@ from testforge.healing.policy import auto_applicable
 from testforge.storage.port import ArtifactStore, StoreError, get_model
 
 log = logging.getLogger("testforge.operator")
-SUMMARY_FILE = "summary.json"
 M = TypeVar("M", bound=BaseModel)
 MAX_CANDIDATES = 5
 
@@ -154,7 +154,7 @@ class RunController:
 
     def _jobs(self, run: RunView) -> dict[str, JobView]:
         ns, name = run.owner.namespace, run.owner.name
-        prefixes = {s.job: f"runs/{ns}/{name}/shards/{s.index}" for s in run.status.shards}
+        prefixes = {s.job: shard_prefix(ns, name, s.index) for s in run.status.shards}
         return {
             job["metadata"]["name"]: observe_job(
                 self.op, ns, job, prefixes.get(job["metadata"]["name"])
@@ -296,7 +296,7 @@ class ProjectController:
         job = None
         if discovery is not None and discovery.job and discovery.generation == state.generation:
             raw = self.op.kube.get("Job", namespace, discovery.job)
-            prefix = f"projects/{namespace}/{name}/discovery/g{discovery.generation}"
+            prefix = discovery_prefix(namespace, name, discovery.generation)
             job = observe_job(self.op, namespace, raw, prefix) if raw else None
         decision = reconcile_project(
             state,

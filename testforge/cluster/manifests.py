@@ -5,6 +5,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from testforge.cluster import names
+from testforge.contracts.sandbox import (
+    SPEC_DIR,
+    SPEC_FILE,
+    STORE_DIR,
+    TERMINATION_LOG,
+    ExitCode,
+    RunnerEnv,
+    RunnerSpec,
+)
 from testforge.domain.crd import (
     API_VERSION,
     HealingRequestSpec,
@@ -12,14 +21,9 @@ from testforge.domain.crd import (
     SandboxSpec,
     TestRunSpec,
 )
-from testforge.sandbox.spec import SPEC_FILE, RunnerSpec
 
 CONTAINER = "runner"
-SPEC_DIR = "/etc/testforge"
-STORE_DIR = "/store"
-TERMINATION_LOG = "/dev/termination-log"
 RUNNER_UID = 10001
-EXIT_PERMANENT = 2  # the runner's exit code for failures a retry cannot fix (see sandbox.main)
 Manifest = dict[str, Any]
 
 
@@ -78,7 +82,7 @@ def _credentials(auth: ProjectAuth | None) -> list[Manifest]:
     ref = auth.secret_ref
     return [
         {
-            "name": f"TESTFORGE_{field.upper()}",
+            "name": RunnerEnv.env_name(field),
             "valueFrom": {"secretKeyRef": {"name": ref.name, "key": key}},
         }
         for field, key in (("username", ref.username_key), ("password", ref.password_key))
@@ -106,10 +110,9 @@ def sandbox_job(
         "image": sandbox.image or config.image,
         "imagePullPolicy": config.image_pull_policy,
         "command": ["python", "-m", "testforge.sandbox"],
-        "args": [spec.kind.value, "--spec", f"{SPEC_DIR}/{SPEC_FILE}"],
+        "args": [spec.kind.value, "--spec", str(SPEC_DIR / SPEC_FILE)],
         "env": [
-            {"name": "TESTFORGE_STORE_ROOT", "value": STORE_DIR},
-            {"name": "TESTFORGE_TERMINATION_LOG", "value": TERMINATION_LOG},
+            *({"name": name, "value": value} for name, value in RunnerEnv().to_env().items()),
             {"name": "HOME", "value": "/tmp"},
             *_credentials(auth),
         ],
@@ -123,12 +126,12 @@ def sandbox_job(
             "runAsNonRoot": True,
             "capabilities": {"drop": ["ALL"]},
         },
-        "terminationMessagePath": TERMINATION_LOG,
+        "terminationMessagePath": str(TERMINATION_LOG),
         # A runner killed before it wrote its summary still leaves its last log lines.
         "terminationMessagePolicy": "FallbackToLogsOnError",
         "volumeMounts": [
-            {"name": "spec", "mountPath": SPEC_DIR, "readOnly": True},
-            {"name": "store", "mountPath": STORE_DIR},
+            {"name": "spec", "mountPath": str(SPEC_DIR), "readOnly": True},
+            {"name": "store", "mountPath": str(STORE_DIR)},
             {"name": "tmp", "mountPath": "/tmp"},
             {"name": "dshm", "mountPath": "/dev/shm"},
         ],
@@ -171,7 +174,7 @@ def sandbox_job(
                         "onExitCodes": {
                             "containerName": CONTAINER,
                             "operator": "In",
-                            "values": [EXIT_PERMANENT],
+                            "values": [ExitCode.PERMANENT.value],
                         },
                     }
                 ]

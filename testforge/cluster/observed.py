@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from testforge.sandbox.spec import RunnerSummary
+from testforge.contracts.sandbox import RunnerSummary
 
 COMPLETE, FAILED = "Complete", "Failed"
 # Pod-level causes, most telling first: they explain a Job failure better than its own reason.

@@ -17,6 +17,7 @@ from testforge.cluster.manifests import (
 )
 from testforge.cluster.observed import COMPLETE, FAILED, JobView
 from testforge.cluster.runs import CreateChildren, Emit
+from testforge.contracts.sandbox import RunnerKind, RunnerSpec, discovery_prefix
 from testforge.domain.crd import (
     ConditionStatus,
     DiscoverySummary,
@@ -29,7 +30,6 @@ from testforge.domain.crd import (
     TriggerSource,
 )
 from testforge.domain.errors import ConfigurationError
-from testforge.sandbox.spec import RunnerKind, RunnerSpec, discovery_prefix
 
 POLL_DISCOVERY_S = 60.0
 MAX_CATCH_UP = 1000  # missed schedule ticks skipped at most; beyond, start from now

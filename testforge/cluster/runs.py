@@ -17,6 +17,7 @@ from testforge.cluster.manifests import Manifest, Owner, SandboxConfig, sandbox_
 from testforge.cluster.observed import COMPLETE, FAILED, JobView
 from testforge.cluster.phases import transition
 from testforge.cluster.shards import plan_shards, select
+from testforge.contracts.sandbox import RunnerKind, RunnerSpec, shard_prefix
 from testforge.domain.crd import (
     CleanupPolicy,
     Condition,
@@ -29,7 +30,6 @@ from testforge.domain.crd import (
     TestRunStatus,
 )
 from testforge.domain.suite import SuiteCase
-from testforge.sandbox.spec import RunnerKind, RunnerSpec, shard_prefix
 
 POLL_RUNNING_S = 30.0  # a safety net: Job events wake the controller long before this
 CANCELLED, TIMED_OUT = "Cancelled", "RunTimeout"

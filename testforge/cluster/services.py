@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from testforge.artefacts import SUITE_META, read_suite, write_suite
+from testforge.contracts.sandbox import RESULT_FILE, report_prefix, run_prefix, suite_prefix
 from testforge.design.port import TestDesigner
 from testforge.domain.app_model import AppModel
 from testforge.domain.crd import DiscoverySummary, ReportReference, SuiteReference, TokenUsage
@@ -22,7 +23,6 @@ from testforge.domain.suite import Suite, SuiteCase
 from testforge.healing import review
 from testforge.llm.usage import Usage
 from testforge.reporting.service import HTML, JUNIT, write_reports
-from testforge.sandbox.spec import RESULT_FILE, report_prefix, run_prefix, suite_prefix
 from testforge.scriptgen.render import generate_suite
 from testforge.storage.port import (
     ArtifactStore,

@@ -10,28 +10,31 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from testforge.artefacts import read_suite
+from testforge.contracts.runtime import RuntimeConfig, runtime_env
 from testforge.discovery.auth import Credentials
 from testforge.domain.errors import ConfigurationError, ExecutionError
 from testforge.domain.results import Failure, FailureKind, RunResult, TestResult, TestStatus
 from testforge.settings import BrowserSettings
 
 PYTEST_OK, PYTEST_FAILED, PYTEST_NO_TESTS = 0, 1, 5
+_RUNTIME_NAMES = frozenset(RuntimeConfig.env_name(field) for field in RuntimeConfig.model_fields)
 HARD_TIMEOUT_MARGIN_S = 30
 POLL_S = 0.2
 
 ProgressCallback = Callable[[int, int], None]
 TracePolicy = Literal["off", "on-first-retry", "retain-on-failure", "on"]
+AttemptTrace = Literal["off", "retain-on-failure", "on"]
 
 
-def _trace_for(policy: TracePolicy, attempt: int) -> str:
+def _trace_for(policy: TracePolicy, attempt: int) -> AttemptTrace:
     if policy == "on-first-retry":
         return "retain-on-failure" if attempt > 1 else "off"
     return policy
@@ -52,12 +55,13 @@ class ExecutionRequest:
     select: str | None = None
     nodeids: tuple[str, ...] = ()
     credentials: Credentials | None = None
+    # The learned patterns exported for the workers' healing engines (a JSON snapshot).
+    knowledge_snapshot: Path | None = None
     # A command that resets the application before each test; tests then run one at a time,
     # since a reset in one worker would pull the data from under another's test.
     before_each: str | None = None
     # Runs the tests in an order shuffled by this seed: tests must not depend on each other.
     order_seed: int | None = None
-    extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.retries < 0 or self.test_timeout_s <= 0:
@@ -73,27 +77,29 @@ class ExecutionRequest:
 def _env(
     request: ExecutionRequest, out: Path, attempt: int, browser: BrowserSettings
 ) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "TESTFORGE_BASE_URL": request.base_url,
-        "TESTFORGE_RESULTS_DIR": str(out / "results" / f"attempt-{attempt}"),
-        "TESTFORGE_ARTIFACTS_DIR": str(out / "artifacts"),
-        "TESTFORGE_ATTEMPT": str(attempt),
-        "TESTFORGE_TEST_TIMEOUT_S": str(request.test_timeout_s),
-        "TESTFORGE_ACTION_TIMEOUT_S": str(request.action_timeout_s),
-        "TESTFORGE_NAVIGATION_TIMEOUT_S": str(request.navigation_timeout_s),
-        "TESTFORGE_HEAL": "1" if request.heal else "0",
-        "TESTFORGE_TRACE": _trace_for(request.trace, attempt),
-        "TESTFORGE_CHROMIUM": str(browser.chromium),
+    credentials = request.credentials
+    config = RuntimeConfig(
+        base_url=request.base_url,
+        results_dir=out / "results" / f"attempt-{attempt}",
+        artifacts_dir=out / "artifacts",
+        attempt=attempt,
+        test_timeout_s=request.test_timeout_s,
+        action_timeout_s=request.action_timeout_s,
+        navigation_timeout_s=request.navigation_timeout_s,
+        heal=request.heal,
+        trace=_trace_for(request.trace, attempt),
+        username=credentials.username if credentials else None,
+        password=SecretStr(credentials.password) if credentials else None,
+        before_each=request.before_each,
+        knowledge_snapshot=request.knowledge_snapshot,
+    )
+    # Unset settings must not leak in from the executor's own environment (a stale password).
+    inherited = {k: v for k, v in os.environ.items() if k not in _RUNTIME_NAMES}
+    return {
+        **inherited,
+        **runtime_env(config, browser),
         "PYTHONDONTWRITEBYTECODE": "1",
-        **request.extra_env,
     }
-    if request.before_each:
-        env["TESTFORGE_BEFORE_EACH"] = request.before_each
-    if request.credentials:
-        env["TESTFORGE_USERNAME"] = request.credentials.username
-        env["TESTFORGE_PASSWORD"] = request.credentials.password
-    return env
 
 
 def _pytest(

@@ -15,6 +15,7 @@ from testforge.domain.locators import Locator, LocatorLadder, LocatorStrategy, c
 from testforge.domain.suite import RegistryEntry
 from testforge.healing.engine import HealingEngine
 from testforge.healing.guarantee import without_asserted
+from testforge.healing.scope import in_scope
 from testforge.llm.rerank import RerankDecision
 
 
@@ -60,8 +61,9 @@ class PageHealer:
         """Rank the live page's elements for `key`; `asserted` is set for assertion targets
         (what they check, "" for nothing), and is never used as evidence."""
         snapshot = snapshot_sync(page)
-        candidates = [raw.fingerprint(page.url) for raw in snapshot.elements]
         fp = entry.fingerprint
+        found = [raw.fingerprint(page.url) for raw in snapshot.elements]
+        candidates = in_scope(fp, found, page.url)
         target = fp if asserted is None else without_asserted(fp, asserted)
         result = self.engine.heal(key, target, candidates)
         if result.chosen is None:

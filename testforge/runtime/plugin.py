@@ -7,7 +7,6 @@ for the executor. Run standalone with `pytest --base-url URL` inside a suite dir
 
 import hashlib
 import json
-import os
 import subprocess
 import time
 from collections.abc import Generator, Iterator
@@ -20,12 +19,12 @@ from playwright.sync_api import Browser, Playwright, StorageState, sync_playwrig
 from playwright.sync_api import Error as PlaywrightError
 
 from testforge.browser.launch import launch_options, translate_launch_error
+from testforge.contracts.runtime import RuntimeConfig
 from testforge.domain.app_model import AuthConfig, AuthScheme
 from testforge.domain.results import Failure, Heal, TestResult, TestStatus
 from testforge.domain.suite import LocatorRegistry
 from testforge.healing.engine import HealingEngine
 from testforge.llm.settings import LLMMode, LLMSettings
-from testforge.runtime.config import SNAPSHOT_ENV, RuntimeConfig
 from testforge.runtime.errors import (
     CopyChangedError,
     ElementNotFoundError,
@@ -82,7 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def tf_config(pytestconfig: pytest.Config) -> RuntimeConfig:
-    config = RuntimeConfig()
+    config = RuntimeConfig.from_env()
     updates: dict[str, Any] = {}
     if pytestconfig.getoption("--base-url"):
         updates["base_url"] = pytestconfig.getoption("--base-url")
@@ -197,7 +196,7 @@ def tf_playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def tf_browser(tf_playwright: Playwright) -> Iterator[Browser]:
-    settings = BrowserSettings()
+    settings = BrowserSettings.from_env()
     options = launch_options(settings)
     try:
         browser = tf_playwright.chromium.launch(**options)
@@ -208,17 +207,17 @@ def tf_browser(tf_playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def tf_engine() -> HealingEngine:
+def tf_engine(tf_config: RuntimeConfig) -> HealingEngine:
     """The healing engine, informed by the learned patterns the executor exported for us."""
-    snapshot = os.environ.get(SNAPSHOT_ENV)
-    if not (snapshot and Path(snapshot).is_file()):
+    snapshot = tf_config.knowledge_snapshot
+    if snapshot is None or not snapshot.is_file():
         return HealingEngine()
     # Qdrant (in memory) only when there are learned patterns: most runs have none, and every
     # worker of every suite pays for what the plugin imports.
     from testforge.knowledge.hints import KnowledgeHints
     from testforge.knowledge.store import PatternStore
 
-    return HealingEngine(hints=KnowledgeHints(PatternStore.from_snapshot(Path(snapshot))))
+    return HealingEngine(hints=KnowledgeHints(PatternStore.from_snapshot(snapshot)))
 
 
 @pytest.fixture(scope="session")
@@ -353,7 +352,7 @@ def _message(exc: BaseException) -> str:
 
 
 def _write_result(item: pytest.Item) -> None:
-    config: RuntimeConfig = RuntimeConfig()
+    config = RuntimeConfig.from_env()
     if config.results_dir is None:
         return
     reports = item.stash.get(_reports, {})

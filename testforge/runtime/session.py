@@ -36,6 +36,7 @@ from testforge.browser.fields import (
 )
 from testforge.browser.locate import XPATH_OF, rung_locator
 from testforge.browser.network import POLL_S, SETTLE_CAP_S, QuietWindow, watch_network
+from testforge.contracts.runtime import RuntimeConfig
 from testforge.domain.app_model import AuthConfig, AuthScheme, ValidityFlag
 from testforge.domain.copyedit import copy_change
 from testforge.domain.effects import Effect
@@ -44,7 +45,6 @@ from testforge.domain.locators import LocatorLadder, url_matches
 from testforge.domain.results import Heal, StepRecord, StepStatus
 from testforge.domain.suite import LocatorRegistry, RegistryEntry
 from testforge.domain.testdata import sample_file, unique_value
-from testforge.runtime.config import RuntimeConfig
 from testforge.runtime.errors import (
     CopyChangedError,
     ElementNotFoundError,

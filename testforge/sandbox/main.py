@@ -3,18 +3,26 @@
 Runs one piece of browser work for the operator, inside a Job: discovery of a project, or one
 shard of a suite. Its outputs go to the artifact store under the spec's `output` prefix (results
 first, then artifacts, each upload retried); a short JSON summary goes to the termination message
-(and to the store, for when the pod is gone). Exit codes: 0 when the work was done, whatever the
-tests said; 2 for failures a retry cannot fix (the Job's podFailurePolicy fails at once); 1 for
-the rest, which the Job retries up to its backoffLimit.
+(and to the store, for when the pod is gone). Exit codes, env and names: `contracts.sandbox`.
 """
 
 import argparse
-import os
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from testforge.contracts.sandbox import (
+    APP_MODEL_FILE,
+    OUTPUT_FOLDERS,
+    RESULT_FILE,
+    SUMMARY_FILE,
+    ExitCode,
+    RunnerEnv,
+    RunnerKind,
+    RunnerSpec,
+    RunnerSummary,
+)
 from testforge.discovery.auth import Credentials
 from testforge.discovery.service import DiscoveryRequest, discover
 from testforge.domain.crd import Counts
@@ -28,13 +36,6 @@ from testforge.domain.errors import (
     TestForgeError,
 )
 from testforge.execution.local import ExecutionRequest, execute
-from testforge.sandbox.spec import (
-    APP_MODEL_FILE,
-    RESULT_FILE,
-    RunnerKind,
-    RunnerSpec,
-    RunnerSummary,
-)
 from testforge.settings import BrowserSettings
 from testforge.storage.local import LocalStore
 from testforge.storage.port import (
@@ -46,8 +47,6 @@ from testforge.storage.port import (
     upload_dir,
 )
 
-EXIT_OK, EXIT_RETRY, EXIT_PERMANENT = 0, 1, 2
-SUMMARY_FILE = "summary.json"
 # Error class -> (reason for status, whether a retry could help).
 _REASONS: dict[type[TestForgeError], tuple[str, bool]] = {
     TargetUnreachableError: ("TargetUnreachable", False),
@@ -60,18 +59,21 @@ _REASONS: dict[type[TestForgeError], tuple[str, bool]] = {
 }
 
 
-def _credentials() -> Credentials | None:
-    username, password = os.environ.get("TESTFORGE_USERNAME"), os.environ.get("TESTFORGE_PASSWORD")
-    return Credentials(username, password) if username and password else None
+def _credentials(env: RunnerEnv) -> Credentials | None:
+    if env.username and env.password:
+        return Credentials(env.username, env.password.get_secret_value())
+    return None
 
 
-def run_discover(spec: RunnerSpec, store: ArtifactStore, browser: BrowserSettings) -> RunnerSummary:
+def run_discover(
+    spec: RunnerSpec, store: ArtifactStore, browser: BrowserSettings, env: RunnerEnv
+) -> RunnerSummary:
     if spec.limits is None:
         raise ConfigurationError("a discover spec needs crawl limits")
     request = DiscoveryRequest(
         base_url=spec.base_url,
         limits=spec.limits,
-        credentials=_credentials(),
+        credentials=_credentials(env),
         login_path=spec.login_path,
         probe_forms=spec.probe_forms,
         allow_writes=spec.allow_writes,
@@ -87,7 +89,7 @@ def run_discover(spec: RunnerSpec, store: ArtifactStore, browser: BrowserSetting
 
 
 def run_execute(
-    spec: RunnerSpec, store: ArtifactStore, browser: BrowserSettings, work: Path
+    spec: RunnerSpec, store: ArtifactStore, browser: BrowserSettings, env: RunnerEnv, work: Path
 ) -> RunnerSummary:
     if spec.suite_ref is None:
         raise ConfigurationError("an execute spec needs a suite_ref")
@@ -100,13 +102,13 @@ def run_execute(
         test_timeout_s=spec.test_timeout_s,
         heal=spec.heal,
         nodeids=spec.nodeids,
-        credentials=_credentials(),
+        credentials=_credentials(env),
     )
     result = execute(suite_dir, out, request, browser)
     # The result first: it is what the run's status and report are made of.
     ref = put_model(store, f"{spec.output}/{RESULT_FILE}", result)
     missing: tuple[str, ...] = ()
-    for folder in ("artifacts", "logs"):
+    for folder in OUTPUT_FOLDERS:
         if (out / folder).is_dir():
             try:
                 upload_dir(store, out / folder, f"{spec.output}/{folder}")
@@ -127,12 +129,12 @@ def run_execute(
     )
 
 
-def _failure(exc: Exception) -> tuple[RunnerSummary, int]:
+def _failure(exc: Exception) -> tuple[RunnerSummary, ExitCode]:
     for kind, (reason, retryable) in _REASONS.items():
         if isinstance(exc, kind):
-            code = EXIT_RETRY if retryable else EXIT_PERMANENT
+            code = ExitCode.RETRY if retryable else ExitCode.PERMANENT
             return RunnerSummary(ok=False, reason=reason, message=str(exc)), code
-    return RunnerSummary(ok=False, reason="RunnerCrashed", message=repr(exc)), EXIT_RETRY
+    return RunnerSummary(ok=False, reason="RunnerCrashed", message=repr(exc)), ExitCode.RETRY
 
 
 def _report(
@@ -154,14 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m testforge.sandbox", description=__doc__)
     parser.add_argument("kind", choices=[k.value for k in RunnerKind])
     parser.add_argument("--spec", type=Path, required=True, help="the RunnerSpec JSON file")
-    parser.add_argument(
-        "--store", type=Path, default=Path(os.environ.get("TESTFORGE_STORE_ROOT", "/store"))
-    )
-    parser.add_argument(
-        "--termination-log",
-        type=Path,
-        default=Path(os.environ.get("TESTFORGE_TERMINATION_LOG", "/dev/termination-log")),
-    )
+    env = RunnerEnv.from_env()
+    parser.add_argument("--store", type=Path, default=env.store_root)
+    parser.add_argument("--termination-log", type=Path, default=env.termination_log)
     args = parser.parse_args(argv)
     store = LocalStore(args.store)
     try:
@@ -169,17 +166,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         summary = RunnerSummary(ok=False, reason="InvalidSpec", message=f"{args.spec}: {exc}")
         args.termination_log.write_text(summary.encode(), encoding="utf-8")
-        return EXIT_PERMANENT
+        return ExitCode.PERMANENT
     try:
         if spec.kind.value != args.kind:
             raise ConfigurationError(f"the spec is for {spec.kind.value}, not {args.kind}")
         browser = BrowserSettings()
         with tempfile.TemporaryDirectory(prefix="testforge-sandbox-") as work:
             if spec.kind is RunnerKind.DISCOVER:
-                summary = run_discover(spec, store, browser)
+                summary = run_discover(spec, store, browser, env)
             else:
-                summary = run_execute(spec, store, browser, Path(work))
-        code = EXIT_OK
+                summary = run_execute(spec, store, browser, env, Path(work))
+        code = ExitCode.OK
     except Exception as exc:  # every failure must reach the operator as a summary
         summary, code = _failure(exc)
     _report(summary, args.termination_log, store, spec.output)

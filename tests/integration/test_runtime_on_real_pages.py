@@ -15,12 +15,12 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from demo.server import running_app
 from testforge.browser.launch import launch_options
 from testforge.browser.snapshot import snapshot_sync
+from testforge.contracts.runtime import RuntimeConfig
 from testforge.domain.effects import Effect
 from testforge.domain.fingerprint import ElementFingerprint
 from testforge.domain.locators import Locator, LocatorStrategy, candidate_ladder
 from testforge.domain.suite import LocatorRegistry, RegistryEntry
 from testforge.healing.engine import HealingEngine
-from testforge.runtime.config import RuntimeConfig
 from testforge.runtime.errors import CopyChangedError, ElementNotFoundError, WriteBlockedError
 from testforge.runtime.healer import PageHealer
 from testforge.runtime.session import Session
@@ -48,6 +48,12 @@ PAGES = {
       style="display:none">¶</a></h1><a href="/query?priority=major&status=open">Query</a>
       </main>""",
     "/query": "<main><h1>Query</h1></main>",
+    # MLflow 3: on an experiment's page the global navigation gives way to the experiment's own.
+    "/experiments/0/overview": """<aside><nav><a href="/">Home</a>
+      <a href="/experiments">Experiments</a><a href="/docs">Docs</a>
+      <a href="/experiments/0/runs">Runs</a><a href="/experiments/0/traces">Traces</a>
+      <a href="/experiments/0/prompts">Prompts</a></nav></aside><main><h1>Overview</h1>
+      <p>Usage of experiment 0</p><button type=button>Refresh</button></main>""",
     "/slow-sign-in": """<main><form action="/slow-sign-in" method="post"><input name=user>
       <button type=submit>Sign in</button></form></main>""",
 }
@@ -211,3 +217,20 @@ def test_hidden_anchor_text_is_not_part_of_a_heading_and_query_order_is_free(
     tf.expect_text("t.heading", "The Trac Timeline")
     tf.click("t.query")
     tf.expect_url(r"/query\?status=open&priority=major")
+
+
+def test_a_global_link_does_not_heal_into_the_resources_link_of_the_same_name(
+    page: Page, served: tuple[str, list[str]]
+) -> None:
+    url, _ = served
+    registry_link = ElementFingerprint(tag="a", role="link", accessible_name="Prompts",
+                                       text="Prompts", href="/prompts")  # fmt: skip
+    gone = (Locator(strategy=LocatorStrategy.CSS, value="header a[href='/prompts']"),)
+    lost = RegistryEntry(key="nav.prompts", page="/", fingerprint=registry_link, ladder=gone)
+    tf = session(page, url, lost, healer=True)
+    tf.goto("/experiments/0/overview")
+    with pytest.raises(ElementNotFoundError, match="no confident match"):
+        tf.click("nav.prompts")
+    assert page.url == f"{url}/experiments/0/overview"
+    assert all(heal.result.chosen is None for heal in tf.heals)
+

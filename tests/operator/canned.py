@@ -5,16 +5,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from testforge.domain.crd import Counts
-from testforge.domain.results import RunResult, Summary, TestResult, TestStatus
-from testforge.sandbox.main import SUMMARY_FILE
-from testforge.sandbox.spec import (
+from testforge.contracts.sandbox import (
     APP_MODEL_FILE,
     RESULT_FILE,
+    SUMMARY_FILE,
     RunnerKind,
     RunnerSpec,
     RunnerSummary,
 )
+from testforge.domain.crd import Counts
+from testforge.domain.results import RunResult, Summary, TestResult, TestStatus
 from testforge.storage.local import LocalStore
 from tests.unit.pipeline.builders import shop
 

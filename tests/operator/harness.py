@@ -28,7 +28,7 @@ from testforge.cluster.bootstrap import OperatorSettings
 from testforge.cluster.controller import Operator
 from testforge.cluster.kube import ClientKube, KubeError
 from testforge.cluster.names import LABEL_ROLE
-from testforge.sandbox.spec import RunnerSpec
+from testforge.contracts.sandbox import RunnerSpec
 
 
 def settings_for_tests() -> kopf.OperatorSettings:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from testforge.cluster.kube import ClientKube
-from testforge.cluster.manifests import SPEC_DIR
-from testforge.sandbox.spec import SPEC_FILE, RunnerSpec
+from testforge.contracts.sandbox import SPEC_DIR, SPEC_FILE, RunnerEnv, RunnerSpec
+from testforge.settings import BrowserSettings
 
 from .harness import Outcome
 
@@ -47,9 +47,8 @@ class LocalWork:
             env = {
                 **os.environ,
                 **self._env(job["metadata"]["namespace"], container),
-                "TESTFORGE_STORE_ROOT": str(self.store_root),
-                "TESTFORGE_TERMINATION_LOG": str(termination),
-                "TESTFORGE_CHROMIUM": self.chromium,
+                **RunnerEnv(store_root=self.store_root, termination_log=termination).to_env(),
+                **BrowserSettings(chromium=Path(self.chromium)).to_env(),
                 "HOME": tmp,
                 "TMPDIR": tmp,
             }
@@ -57,7 +56,7 @@ class LocalWork:
                 sys.executable if part == "python" else part for part in container["command"]
             ]
             args = [
-                str(work / SPEC_FILE) if a == f"{SPEC_DIR}/{SPEC_FILE}" else a
+                str(work / SPEC_FILE) if a == str(SPEC_DIR / SPEC_FILE) else a
                 for a in container["args"]
             ]
             try:

@@ -132,7 +132,8 @@ def _describe(heal: HealingRequest) -> tuple[str, str]:
         return broken, "nothing"
     fp = chosen.fingerprint
     name = fp.accessible_name or fp.text or fp.label or fp.id or fp.name or ""
-    return broken, f"<{fp.tag}> {name!r}" + (f" #{fp.id}" if fp.id else "")
+    where = f" -> {fp.href.split('?', 1)[0]}" if fp.href else ""  # a link is where it leads
+    return broken, f"<{fp.tag}> {name!r}" + (f" #{fp.id}" if fp.id else "") + where
 
 
 # app -> registry key -> the element chosen (as _describe gives it), verdict and note

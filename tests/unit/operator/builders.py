@@ -6,9 +6,9 @@ from typing import Any
 from testforge.cluster.manifests import Owner, SandboxConfig
 from testforge.cluster.observed import JobView
 from testforge.cluster.runs import ProjectView, RunView
+from testforge.contracts.sandbox import RunnerSummary
 from testforge.domain.crd import Counts, TestProjectSpec, TestRunSpec, TestRunStatus
 from testforge.domain.suite import SuiteCase
-from testforge.sandbox.spec import RunnerSummary
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 CONFIG = SandboxConfig(image="registry.local/sandbox:test", store_claim="artifacts")

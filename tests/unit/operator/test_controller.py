@@ -8,12 +8,12 @@ from typing import Any
 from testforge.cluster.controller import Operator, ProjectController, RunController
 from testforge.cluster.manifests import SandboxConfig
 from testforge.cluster.services import store_suite
+from testforge.contracts.sandbox import RunnerSummary
 from testforge.design import port
 from testforge.design.offline import OfflineDesigner
 from testforge.domain.app_model import AppModel
 from testforge.domain.crd import API_VERSION
 from testforge.llm.usage import Usage
-from testforge.sandbox.spec import RunnerSummary
 from testforge.scriptgen.render import generate_suite
 from testforge.storage.local import LocalStore
 from testforge.storage.port import ArtifactStore

@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 
 from testforge.cluster.manifests import Owner, sandbox_job, spec_config_map
+from testforge.contracts.sandbox import RunnerKind, RunnerSpec
 from testforge.domain.app_model import CrawlLimits
 from testforge.domain.crd import ProjectAuth, SandboxSpec
-from testforge.sandbox.spec import RunnerKind, RunnerSpec
 
 from .builders import CONFIG
 

@@ -6,6 +6,7 @@ from testforge.cluster.healing import ApplyHeal, reconcile_healing
 from testforge.cluster.manifests import Owner
 from testforge.cluster.projects import CreateRun, GenerateSuite, ProjectState, reconcile_project
 from testforge.cluster.runs import CreateChildren, Emit
+from testforge.contracts.sandbox import RunnerSpec, RunnerSummary
 from testforge.domain.crd import (
     DiscoverySummary,
     HealDecision,
@@ -17,7 +18,6 @@ from testforge.domain.crd import (
     TestProjectStatus,
 )
 from testforge.domain.fingerprint import ElementFingerprint
-from testforge.sandbox.spec import RunnerSpec, RunnerSummary
 
 from .builders import CONFIG, T0, done_job, failed_job, later
 

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from testforge.cluster.manifests import Owner, SandboxConfig, sandbox_job, spec_config_map
+from testforge.contracts.sandbox import RunnerKind, RunnerSpec
 from testforge.domain.crd import SandboxSpec, TestProjectSpec, TestRunSpec
-from testforge.sandbox.spec import RunnerKind, RunnerSpec
 
 ROOT = Path(__file__).resolve().parents[3]
 MANIFESTS = ROOT / "manifests"

@@ -12,8 +12,8 @@ from testforge.cluster.runs import (
     reconcile_run,
 )
 from testforge.cluster.shards import plan_shards
+from testforge.contracts.sandbox import SPEC_FILE, RunnerSpec
 from testforge.domain.crd import RunPhase, ShardState, TestRunStatus
-from testforge.sandbox.spec import SPEC_FILE, RunnerSpec
 
 from .builders import CONFIG, T0, case, done_job, failed_job, later, project, run, running_job
 

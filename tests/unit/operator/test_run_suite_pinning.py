@@ -8,9 +8,9 @@ from pathlib import Path
 from testforge.artefacts import SUITE_META
 from testforge.cluster.controller import Operator, RunController
 from testforge.cluster.manifests import SandboxConfig
+from testforge.contracts.sandbox import SPEC_FILE, RunnerSpec, suite_prefix
 from testforge.domain.crd import API_VERSION, SuiteReference
 from testforge.domain.suite import SuiteCase
-from testforge.sandbox.spec import SPEC_FILE, RunnerSpec, suite_prefix
 from testforge.storage.local import LocalStore
 from testforge.storage.port import ArtifactStore
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from testforge.sandbox.main import EXIT_PERMANENT, main
-from testforge.sandbox.spec import RunnerKind, RunnerSpec, RunnerSummary
+from testforge.contracts.sandbox import ExitCode, RunnerKind, RunnerSpec, RunnerSummary
+from testforge.sandbox.main import main
 from testforge.storage.local import LocalStore
 from testforge.storage.port import StoreError, download_dir, put_retried, upload_dir
 
@@ -73,7 +73,7 @@ def test_an_unreadable_spec_is_a_permanent_failure_with_a_summary(tmp_path: Path
             str(log),
         ]
     )
-    assert code == EXIT_PERMANENT
+    assert code == ExitCode.PERMANENT
     assert RunnerSummary.model_validate_json(log.read_text()).reason == "InvalidSpec"
 
 

@@ -1,20 +1,50 @@
 """The contract between the operator and its sandbox Jobs: what a Job is asked to do (the spec,
-mounted from a ConfigMap), where its outputs go in the artifact store, and the short summary it
-leaves in the container's termination message."""
+mounted from a ConfigMap), its environment, its exit codes, where its outputs go in the artifact
+store, and the short summary it leaves in the container's termination message."""
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
+from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
+from testforge.contracts.env import EnvContract
 from testforge.domain.app_model import CrawlLimits
 from testforge.domain.base import DomainModel
 from testforge.domain.crd import Counts
 
+# Where the Job mounts what the runner reads and writes.
+SPEC_DIR = Path("/etc/testforge")
+STORE_DIR = Path("/store")
+TERMINATION_LOG = Path("/dev/termination-log")
+# Files and folders under a runner's output prefix.
 SPEC_FILE = "spec.json"
-SUMMARY_LIMIT = 4096  # the kubelet keeps at most 4 KiB of a termination message
+SUMMARY_FILE = "summary.json"  # the termination message again, for when the pod is gone
 RESULT_FILE = "report.json"
 APP_MODEL_FILE = "app-model.json"
+OUTPUT_FOLDERS = ("artifacts", "logs")
+SUMMARY_LIMIT = 4096  # the kubelet keeps at most 4 KiB of a termination message
+
+
+class ExitCode(IntEnum):
+    """0 when the work was done, whatever the tests said; the Job's podFailurePolicy fails at
+    once on PERMANENT (a retry cannot fix it) and retries RETRY up to its backoffLimit."""
+
+    OK = 0
+    RETRY = 1
+    PERMANENT = 2
+
+
+class RunnerEnv(EnvContract):
+    """The runner's environment: set by the Job (credentials from the project's Secret)."""
+
+    model_config = SettingsConfigDict(env_prefix="TESTFORGE_", extra="ignore")
+
+    store_root: Path = STORE_DIR
+    termination_log: Path = TERMINATION_LOG
+    username: str | None = None
+    password: SecretStr | None = Field(default=None, repr=False)
 
 
 class RunnerKind(StrEnum):
