@@ -90,6 +90,14 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
         operator.metrics.serve(operator_settings.metrics_port)
 
 
+@kopf.on.cleanup()
+async def stop(memo: kopf.Memo, **_: Any) -> None:
+    """Release what startup opened: a local Qdrant folder admits one client at a time."""
+    found: Controllers | None = memo.get("testforge")
+    if found is not None and found.operator.knowledge is not None and CONNECTION.operator is None:
+        found.operator.knowledge.close()
+
+
 @kopf.on.login()
 def login(**_: Any) -> kopf.ConnectionInfo:
     configuration = CONNECTION.configuration or kube_configuration(

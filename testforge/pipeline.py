@@ -7,7 +7,10 @@ done before it, and any stage can be re-run alone from the files.
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from testforge.application.knowledge import snapshot
+from testforge.application.runs import Summariser, finish_run
 from testforge.artefacts import APP_MODEL, PLAN, SUITE_DIR, read_suite, write_model, write_suite
 from testforge.design.port import Designed, TestDesigner
 from testforge.discovery.service import DiscoveryProgress, DiscoveryRequest, discover
@@ -17,12 +20,14 @@ from testforge.domain.plan import TestPlan
 from testforge.domain.results import RunResult
 from testforge.execution.local import ExecutionRequest, ProgressCallback, execute
 from testforge.healing.policy import HealingPolicy, auto_applicable
-from testforge.healing.review import link_requests, requests_from_run, save_requests
-from testforge.knowledge.learn import snapshot_for_workers
+from testforge.healing.review import save_requests
 from testforge.reporting.service import ReportPaths, write_reports
 from testforge.scriptgen import copyedits
 from testforge.scriptgen.render import generate_suite
-from testforge.settings import BrowserSettings, KnowledgeSettings
+from testforge.settings import BrowserSettings
+
+if TYPE_CHECKING:  # Qdrant's client loads only when a command opens a store
+    from testforge.knowledge.store import PatternStore
 
 
 @dataclass(frozen=True)
@@ -69,22 +74,23 @@ def run_suite(
     out: Path,
     browser: BrowserSettings,
     progress: ProgressCallback | None = None,
-    summarise: Callable[[RunResult], str | None] | None = None,
+    summarise: Summariser | None = None,
     policy: HealingPolicy | None = None,
+    knowledge: "PatternStore | None" = None,
 ) -> tuple[RunResult, ReportPaths]:
-    """Execute, record every distinct heal as a HealingRequest and every copy change as a
-    CopyChangeRequest next to the suite, report."""
+    """Execute (the workers informed by the learned patterns), finish the run, keep every
+    distinct heal as a HealingRequest and every copy change as a CopyChangeRequest next to the
+    suite, report."""
     policy = policy or HealingPolicy()
     out.mkdir(parents=True, exist_ok=True)
-    snapshot = snapshot_for_workers(KnowledgeSettings(), out / "knowledge-snapshot.json")
-    if snapshot is not None:
-        request = replace(request, knowledge_snapshot=snapshot)
+    if knowledge is not None:
+        request = replace(
+            request, knowledge_snapshot=snapshot(knowledge, out / "knowledge-snapshot.json")
+        )
     result = execute(suite_dir, out, request, browser, progress)
-    suite = read_suite(suite_dir)
-    requests = requests_from_run(result, suite, lambda healed: auto_applicable(healed, policy))
-    save_requests(suite_dir, requests)
-    copyedits.save_requests(suite_dir, copyedits.requests_from_run(result))
-    result = link_requests(result, suite)
-    if summarise is not None:  # report insights: a plain-language summary of the failures
-        result = result.model_copy(update={"insights": summarise(result)})
-    return result, write_reports(result, out)
+    finished = finish_run(
+        result, read_suite(suite_dir), lambda healed: auto_applicable(healed, policy), summarise
+    )
+    save_requests(suite_dir, finished.heal_requests)
+    copyedits.save_requests(suite_dir, finished.copy_changes)
+    return finished.result, write_reports(finished.result, out)

@@ -9,7 +9,7 @@ import typer
 
 from testforge.cli.console import crashed, error
 from testforge.domain.errors import TestForgeError
-from testforge.settings import BrowserSettings
+from testforge.settings import BrowserSettings, KnowledgeSettings
 
 EXIT_OK, EXIT_TESTS_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -26,7 +26,10 @@ R = TypeVar("R")
 
 
 class State:
+    """The settings of this invocation, read once by the callback below."""
+
     browser: BrowserSettings = BrowserSettings.model_construct()
+    knowledge: KnowledgeSettings = KnowledgeSettings.model_construct()
 
 
 state = State()
@@ -47,6 +50,7 @@ def main(
     if chromium:
         updates["chromium"] = chromium
     state.browser = settings.model_copy(update=updates)
+    state.knowledge = KnowledgeSettings()
 
 
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:

@@ -9,13 +9,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from testforge.application.knowledge import learn
 from testforge.artefacts import SUITE_DIR
+from testforge.bootstrap import knowledge_store
 from testforge.cli import console
-from testforge.cli.app import app, handles_errors
+from testforge.cli.app import app, handles_errors, state
 from testforge.domain.healing import HealingDecision, HealingRequest
 from testforge.healing.review import Learner, apply_approved, decide, find_request, load_requests
-from testforge.knowledge.learn import learn, open_store
-from testforge.settings import KnowledgeSettings
 
 DEFAULT_SUITE = Path("testforge-out") / SUITE_DIR
 
@@ -23,15 +23,12 @@ DEFAULT_SUITE = Path("testforge-out") / SUITE_DIR
 @contextmanager
 def knowledge_learner() -> Iterator[Learner | None]:
     """Decided heals teach the knowledge base (off with TESTFORGE_KNOWLEDGE_ENABLED=0)."""
-    settings = KnowledgeSettings()
-    store = open_store(settings)
-    if store is None:
-        yield None
-        return
-    try:
-        yield lambda request, approved: learn(store, request, settings.tenant, approved=approved)
-    finally:
-        store.close()
+    tenant = state.knowledge.tenant
+    with knowledge_store(state.knowledge) as store:
+        if store is None:
+            yield None
+        else:
+            yield lambda request, approved: learn(store, request, tenant, approved=approved)
 
 
 def _table(requests: list[HealingRequest]) -> Table:

@@ -14,6 +14,7 @@ from testforge.artefacts import (
     write_model,
     write_suite,
 )
+from testforge.bootstrap import knowledge_store
 from testforge.cli import console
 from testforge.cli.app import EXIT_OK, EXIT_TESTS_FAILED, app, handles_errors, state
 from testforge.cli.llm import LLM, llm_stack, show_designer, write_llm_report
@@ -117,9 +118,15 @@ def run(
         credentials=creds,
         before_each=before_each,
     )
-    with console.execution_progress() as bar_:
+    with console.execution_progress() as bar_, knowledge_store(state.knowledge) as knowledge:
         result, _ = run_suite(
-            generated.suite_dir, execution, out, state.browser, bar_, summarise=stack.insights
+            generated.suite_dir,
+            execution,
+            out,
+            state.browser,
+            bar_,
+            summarise=stack.insights,
+            knowledge=knowledge,
         )
     write_llm_report(stack, out)
     _finish(result, out)
@@ -237,8 +244,8 @@ def execute(
         credentials=credentials(username, password),
         before_each=before_each,
     )
-    with console.execution_progress() as bar:
-        result, _ = run_suite(suite_dir, request, out, state.browser, bar)
+    with console.execution_progress() as bar, knowledge_store(state.knowledge) as knowledge:
+        result, _ = run_suite(suite_dir, request, out, state.browser, bar, knowledge=knowledge)
     _finish(result, out)
 
 

@@ -9,6 +9,7 @@ from kubernetes import config as k8s_config
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from testforge.bootstrap import open_knowledge
 from testforge.cluster.controller import Operator
 from testforge.cluster.kube import ClientKube
 from testforge.cluster.manifests import SandboxConfig
@@ -16,6 +17,7 @@ from testforge.cluster.metrics import Metrics
 from testforge.design.offline import OfflineDesigner
 from testforge.design.port import TestDesigner
 from testforge.domain.errors import TestForgeError
+from testforge.settings import KnowledgeSettings
 from testforge.storage.local import LocalStore
 
 
@@ -67,6 +69,14 @@ def designers() -> dict[str, TestDesigner]:
     return found
 
 
+def knowledge_settings(settings: OperatorSettings) -> KnowledgeSettings:
+    """TESTFORGE_KNOWLEDGE_*; without a Qdrant server, a Qdrant folder on the operator's volume."""
+    found = KnowledgeSettings()
+    if found.url is None and "path" not in found.model_fields_set:
+        found = found.model_copy(update={"path": settings.store_root / ".knowledge"})
+    return found
+
+
 def bootstrap(settings: OperatorSettings, configuration: k8s.Configuration) -> Operator:
     return Operator(
         kube=ClientKube(k8s.ApiClient(configuration)),
@@ -79,4 +89,5 @@ def bootstrap(settings: OperatorSettings, configuration: k8s.Configuration) -> O
         ),
         designers=designers(),
         metrics=Metrics(),
+        knowledge=open_knowledge(knowledge_settings(settings)),
     )

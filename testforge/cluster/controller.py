@@ -7,15 +7,18 @@ the previous status in place and the next pass repeats the same idempotent actio
 """
 
 import logging
+import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from testforge.application.knowledge import learn, snapshot
 from testforge.cluster import conditions as cond
 from testforge.cluster import names, services
 from testforge.cluster.healing import ApplyHeal, reconcile_healing
@@ -43,12 +46,17 @@ from testforge.cluster.runs import (
     RunView,
     reconcile_run,
 )
-from testforge.contracts.sandbox import SUMMARY_FILE, discovery_prefix, shard_prefix
+from testforge.contracts.sandbox import (
+    SUMMARY_FILE,
+    discovery_prefix,
+    knowledge_key,
+    shard_prefix,
+)
 from testforge.design.port import TestDesigner
 from testforge.domain.crd import (
+    HealDecision,
     HealingRequestSpec,
     HealingRequestStatus,
-    LocalObjectReference,
     RankedCandidate,
     RunPhase,
     SuiteReference,
@@ -64,7 +72,12 @@ from testforge.healing.policy import HealingPolicy as EnginePolicy
 from testforge.healing.policy import auto_applicable
 from testforge.storage.port import ArtifactStore, StoreError, get_model
 
+if TYPE_CHECKING:
+    from testforge.knowledge.store import PatternStore
+
 log = logging.getLogger("testforge.operator")
+# Decisions a pattern is learned from: an applied heal counts for its shape, a rejected against.
+LEARNED = {HealDecision.APPLIED, HealDecision.REJECTED}
 M = TypeVar("M", bound=BaseModel)
 MAX_CANDIDATES = 5
 
@@ -82,6 +95,8 @@ class Operator:
     sandbox: SandboxConfig
     designers: dict[str, TestDesigner]
     metrics: Metrics = field(default_factory=Metrics)
+    # Learns from decided heals; None when learning is off (TESTFORGE_KNOWLEDGE_ENABLED=0).
+    knowledge: "PatternStore | None" = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _locks: dict[tuple[str, str], threading.Lock] = field(
         default_factory=lambda: defaultdict(threading.Lock)
@@ -220,6 +235,7 @@ class RunController:
                 action.partial,
                 run.spec.url or (project.spec.url if project else ""),
                 status.suite_hash or "",
+                status.suite_ref,
             )
             return {"report": report}
         elif isinstance(action, Emit):
@@ -242,25 +258,12 @@ class RunController:
             action.result_refs,
             auto_approve=lambda _: False,  # the HealingRequest controller applies the policy
         )
-        created = []
-        for request, ref in recorded:
-            spec = HealingRequestSpec(
-                project_ref=run.spec.project_ref,
-                run_ref=LocalObjectReference(name=run.owner.name),
-                suite_hash=request.suite_hash,
-                request_ref=ref,
-                tests=request.tests,
-                key=request.key,
-                page_url=request.page_url,
-                broken_ladder=list(request.broken_ladder),
-                fingerprint=request.fingerprint,
-                snapshot_ref=request.snapshot,
-            )
-            name = names.healing_request(run.owner.name, request.id)
-            manifest = healing_request(name, run.owner, run.spec.project_ref.name, spec)
-            self._create((manifest,))
-            created.append(name)
-        return created
+        manifests = [
+            healing_request(run.owner, run.spec.project_ref.name, request, ref)
+            for request, ref in recorded
+        ]
+        self._create(tuple(manifests))
+        return [m["metadata"]["name"] for m in manifests]
 
 
 class ProjectController:
@@ -437,9 +440,26 @@ class HealingController:
                 updated = updated.model_copy(update={"applied_suite_hash": suite.hash})
             else:
                 self.op.emit(owner, action)
+        if updated.decision in LEARNED and updated.pattern_id is None:
+            pattern = self._learn(namespace, request, updated)
+            updated = updated.model_copy(update={"pattern_id": pattern})
         if updated != status:
             self.op.kube.patch_status("HealingRequest", namespace, name, updated.wire())
         return updated
+
+    def _learn(
+        self, namespace: str, request: HealingRequest, status: HealingRequestStatus
+    ) -> str | None:
+        """Learn the decision once (its pattern id goes to the status) and keep the namespace's
+        snapshot for the sandbox runners, as `testforge heal` does on one machine."""
+        if self.op.knowledge is None:
+            return None
+        approved = status.decision is HealDecision.APPLIED
+        pattern = learn(self.op.knowledge, request, namespace, approved=approved)
+        with tempfile.TemporaryDirectory(prefix="testforge-knowledge-") as tmp:
+            exported = snapshot(self.op.knowledge, Path(tmp) / "patterns.json")
+            self.op.store.put(knowledge_key(namespace), exported.read_bytes())
+        return pattern
 
     def _apply(self, namespace: str, project: str, request_ref: str) -> SuiteReference:
         with self.op.project_lock(namespace, project):

@@ -17,10 +17,12 @@ from testforge.contracts.sandbox import (
 from testforge.domain.crd import (
     API_VERSION,
     HealingRequestSpec,
+    LocalObjectReference,
     ProjectAuth,
     SandboxSpec,
     TestRunSpec,
 )
+from testforge.domain.healing import HealingRequest
 
 CONTAINER = "runner"
 RUNNER_UID = 10001
@@ -200,12 +202,27 @@ def scheduled_run(name: str, owner: Owner, spec: TestRunSpec, scheduled_at: str)
     }
 
 
-def healing_request(name: str, owner: Owner, project: str, spec: HealingRequestSpec) -> Manifest:
+def healing_request(run: Owner, project: str, request: HealingRequest, ref: str) -> Manifest:
+    """The HealingRequest object of one heal a run recorded (the full request stays at `ref`)."""
+    spec = HealingRequestSpec(
+        project_ref=LocalObjectReference(name=project),
+        run_ref=LocalObjectReference(name=run.name),
+        suite_hash=request.suite_hash,
+        request_ref=ref,
+        tests=request.tests,
+        key=request.key,
+        page_url=request.page_url,
+        broken_ladder=list(request.broken_ladder),
+        fingerprint=request.fingerprint,
+        snapshot_ref=request.snapshot,
+    )
     return {
         "apiVersion": API_VERSION,
         "kind": "HealingRequest",
         "metadata": _metadata(
-            name, owner, {names.LABEL_RUN: owner.name, names.LABEL_PROJECT: project}
+            names.healing_request(run.name, request.id),
+            run,
+            {names.LABEL_RUN: run.name, names.LABEL_PROJECT: project},
         ),
         "spec": spec.wire(),
     }

@@ -17,7 +17,7 @@ from testforge.cluster.manifests import Manifest, Owner, SandboxConfig, sandbox_
 from testforge.cluster.observed import COMPLETE, FAILED, JobView
 from testforge.cluster.phases import transition
 from testforge.cluster.shards import plan_shards, select
-from testforge.contracts.sandbox import RunnerKind, RunnerSpec, shard_prefix
+from testforge.contracts.sandbox import RunnerKind, RunnerSpec, knowledge_key, shard_prefix
 from testforge.domain.crd import (
     CleanupPolicy,
     Condition,
@@ -173,6 +173,7 @@ def shard_children(
         base_url=run.spec.url or project.spec.url,
         output=shard_prefix(run.owner.namespace, run.owner.name, shard.index),
         suite_ref=suite_ref,
+        knowledge_ref=knowledge_key(run.owner.namespace),
         nodeids=nodeids,
         workers=run.spec.workers,
         retries=run.spec.retries,

@@ -8,19 +8,20 @@ twice after a crash overwrites the same objects instead of adding new ones.
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from testforge.application.runs import FinishedRun, finish_run
 from testforge.artefacts import SUITE_META, read_suite, write_suite
 from testforge.contracts.sandbox import RESULT_FILE, report_prefix, run_prefix, suite_prefix
 from testforge.design.port import TestDesigner
 from testforge.domain.app_model import AppModel
 from testforge.domain.crd import DiscoverySummary, ReportReference, SuiteReference, TokenUsage
-from testforge.domain.healing import HealingRequest, HealingResult
+from testforge.domain.healing import HealingRequest
 from testforge.domain.results import RunResult
 from testforge.domain.suite import Suite, SuiteCase
 from testforge.healing import review
+from testforge.healing.review import AutoApprove
 from testforge.llm.usage import Usage
 from testforge.reporting.service import HTML, JUNIT, write_reports
 from testforge.scriptgen.render import generate_suite
@@ -140,6 +141,14 @@ def read_results(store: ArtifactStore, refs: tuple[str, ...]) -> tuple[list[RunR
     return found, lost
 
 
+def _finished(
+    store: ArtifactStore, suite_ref: str, merged: RunResult, auto_approve: AutoApprove
+) -> FinishedRun:
+    with tempfile.TemporaryDirectory(prefix="testforge-suite-") as tmp:
+        suite = load_suite(store, suite_ref, Path(tmp))
+    return finish_run(merged, suite, auto_approve)
+
+
 def publish_report(
     store: ArtifactStore,
     namespace: str,
@@ -148,9 +157,13 @@ def publish_report(
     partial: bool,
     base_url: str,
     suite_hash: str,
+    suite_ref: str | None,
 ) -> ReportReference:
+    """The merged shards' report, finished as on one machine (heals name their requests)."""
     results, lost = read_results(store, refs)
     merged = merge_results(results, base_url, suite_hash)
+    if results and suite_ref is not None:
+        merged = _finished(store, suite_ref, merged, auto_approve=lambda _: False).result
     if partial or lost:
         note = "partial report: some shards did not finish or their results were lost"
         merged = merged.model_copy(update={"notes": [*merged.notes, note, *lost]})
@@ -175,16 +188,14 @@ def record_heals(
     run: str,
     suite_ref: str,
     refs: tuple[str, ...],
-    auto_approve: Callable[[HealingResult], bool],
+    auto_approve: AutoApprove,
 ) -> list[tuple[HealingRequest, str]]:
     """One stored HealingRequest per distinct heal in the run, with its store key."""
     results, _ = read_results(store, refs)
     if not results:
         return []
-    with tempfile.TemporaryDirectory(prefix="testforge-heal-") as tmp:
-        suite = load_suite(store, suite_ref, Path(tmp))
-    merged = merge_results(results, suite.base_url, suite.plan_hash)
-    requests = review.requests_from_run(merged, suite, auto_approve)
+    merged = merge_results(results, results[0].base_url, results[0].suite_hash)
+    requests = _finished(store, suite_ref, merged, auto_approve).heal_requests
     prefix = f"{run_prefix(namespace, run)}/healing"
     return [(r, put_model(store, f"{prefix}/{r.id}.json", r)) for r in requests]
 

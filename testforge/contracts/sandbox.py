@@ -65,6 +65,8 @@ class RunnerSpec(DomainModel):
     allow_writes: bool = False
     # execute
     suite_ref: str | None = None
+    # The learned healing patterns (a JSON snapshot the operator keeps); absent until one is.
+    knowledge_ref: str | None = None
     nodeids: tuple[str, ...] = ()
     workers: int = Field(default=2, ge=1)
     retries: int = Field(default=1, ge=0)
@@ -103,6 +105,11 @@ def discovery_prefix(namespace: str, project: str, generation: int) -> str:
 
 def suite_prefix(namespace: str, project: str, suite_hash: str) -> str:
     return f"{project_prefix(namespace, project)}/suites/{suite_hash}"
+
+
+def knowledge_key(namespace: str) -> str:
+    """The snapshot of the patterns learned from the namespace's decided heals."""
+    return f"knowledge/{namespace}/patterns.json"
 
 
 def run_prefix(namespace: str, run: str) -> str:

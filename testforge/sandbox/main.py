@@ -88,6 +88,17 @@ def run_discover(
     )
 
 
+def _knowledge_snapshot(store: ArtifactStore, ref: str | None, target: Path) -> Path | None:
+    """The learned patterns for the workers, when the operator has kept some."""
+    if ref is None:
+        return None
+    try:
+        target.write_bytes(store.get(ref))
+    except KeyError:  # nothing learned in this namespace yet
+        return None
+    return target
+
+
 def run_execute(
     spec: RunnerSpec, store: ArtifactStore, browser: BrowserSettings, env: RunnerEnv, work: Path
 ) -> RunnerSummary:
@@ -95,6 +106,7 @@ def run_execute(
         raise ConfigurationError("an execute spec needs a suite_ref")
     suite_dir = download_dir(store, spec.suite_ref, work / "suite")
     out = work / "out"
+    knowledge = _knowledge_snapshot(store, spec.knowledge_ref, work / "knowledge-snapshot.json")
     request = ExecutionRequest(
         base_url=spec.base_url,
         workers=spec.workers,
@@ -103,6 +115,7 @@ def run_execute(
         heal=spec.heal,
         nodeids=spec.nodeids,
         credentials=_credentials(env),
+        knowledge_snapshot=knowledge,
     )
     result = execute(suite_dir, out, request, browser)
     # The result first: it is what the run's status and report are made of.

@@ -9,22 +9,42 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from demo.versions import DEMO_PASSWORD, DEMO_USER
+from testforge.application.knowledge import learn
+from testforge.artefacts import read_suite
+from testforge.cluster import services
+from testforge.cluster.controller import HealingController, Operator
+from testforge.cluster.manifests import Owner, SandboxConfig, healing_request
+from testforge.contracts.sandbox import (
+    RunnerEnv,
+    RunnerKind,
+    RunnerSpec,
+    knowledge_key,
+    shard_prefix,
+)
 from testforge.design.offline import OfflineDesigner
 from testforge.discovery.auth import Credentials
 from testforge.discovery.service import DiscoveryRequest
 from testforge.domain.app_model import CrawlLimits, FlowKind
-from testforge.domain.healing import HealingDecision
+from testforge.domain.crd import API_VERSION
+from testforge.domain.healing import HealingDecision, HealingRequest, HealingResult
 from testforge.domain.plan import Tag
 from testforge.domain.results import FailureKind, RunResult, TestStatus
-from testforge.execution.local import ExecutionRequest
-from testforge.healing.review import apply_approved, load_requests
+from testforge.execution.local import ExecutionRequest, collect
+from testforge.healing.review import apply_approved, decide, load_requests
+from testforge.knowledge.patterns import HealingPattern
+from testforge.knowledge.store import PatternStore
 from testforge.pipeline import Generated, generate, run_suite
+from testforge.sandbox.main import run_execute
 from testforge.settings import BrowserSettings
+from testforge.storage.local import LocalStore
+from tests.unit.operator.fakes import FakeKube
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CREDENTIALS = Credentials(DEMO_USER, DEMO_PASSWORD)
+NS = "shop-team"
 DEMO_PAGES = {"/", "/login", "/account", "/products", "/cart", "/checkout", "/contact", "/deals"}
 
 
@@ -129,10 +149,104 @@ def test_v2_passes_healed_and_after_applying_heals_needs_none(
     assert requests and all(r.tests for r in requests)
     for request in requests:
         if request.decision is HealingDecision.NEEDS_APPROVAL:
-            from testforge.healing.review import decide
-
             decide(suite_copy, request.id, approve=True, by="test")
     assert apply_approved(suite_copy)
     again = run(suite_copy, demo_v2, tmp_path / "second")
     assert again.summary.failed == 0
     assert again.summary.healed == 0
+
+
+def _cluster_path(
+    suite_dir: Path, url: str, nodeids: tuple[str, ...], work: Path
+) -> tuple[RunResult, list[HealingRequest], list[HealingPattern]]:
+    """The operator's path without Kubernetes' own parts: the suite in the artifact store, one
+    shard run by the sandbox runner, the report and heals finished by the operator's services,
+    and each HealingRequest decided by its controller (with FakeKube for the API server)."""
+    store = LocalStore(work / "store")
+    suite = services.store_suite(store, NS, "shop", read_suite(suite_dir), applied=[])
+    spec = RunnerSpec(
+        kind=RunnerKind.EXECUTE,
+        base_url=url,
+        output=shard_prefix(NS, "r", 0),
+        suite_ref=suite.ref,
+        knowledge_ref=knowledge_key(NS),
+        nodeids=nodeids,
+        retries=0,
+    )
+    env = RunnerEnv(username=DEMO_USER, password=SecretStr(DEMO_PASSWORD))
+    (work / "shard").mkdir()
+    shard = run_execute(spec, store, BrowserSettings(), env, work / "shard")
+    assert shard.result_ref is not None
+    refs = (shard.result_ref,)
+    report = services.publish_report(store, NS, "r", refs, False, url, suite.hash, suite.ref)
+    recorded = services.record_heals(store, NS, "r", suite.ref, refs, lambda _: False)
+    kube = FakeKube()
+    knowledge = PatternStore.in_memory()
+    op = Operator(kube, store, SandboxConfig(), designers={}, knowledge=knowledge)
+    project = {"apiVersion": API_VERSION, "kind": "TestProject", "spec": {"url": url}}
+    kube.add({**project, "metadata": {"name": "shop", "namespace": NS}})
+    kube.patch_status("TestProject", NS, "shop", {"suite": suite.wire()})
+    run = Owner(kind="TestRun", name="r", uid="uid-r", namespace=NS)
+    for request, ref in recorded:  # a reviewer approves every heal, as on the CLI path below
+        manifest = healing_request(run, "shop", request, ref)
+        manifest["spec"]["approved"] = True
+        kube.add(manifest)
+        status = HealingController(op).reconcile(NS, manifest["metadata"]["name"])
+        assert status is not None and status.decision.value == "Applied", status
+        assert status.pattern_id is not None
+    assert store.get(knowledge_key(NS))  # the snapshot the next shards' workers load
+    result = RunResult.model_validate_json(store.get(f"{report.ref}/report.json"))
+    return result, [r for r, _ in recorded], knowledge.all()
+
+
+def _cli_path(
+    suite_dir: Path, url: str, nodeids: tuple[str, ...], out: Path
+) -> tuple[RunResult, list[HealingRequest], list[HealingPattern]]:
+    """`testforge run`, then `testforge heal --approve … --apply` for every heal."""
+    knowledge = PatternStore.in_memory()
+    request = ExecutionRequest(base_url=url, retries=0, nodeids=nodeids, credentials=CREDENTIALS)
+    result, _ = run_suite(suite_dir, request, out, BrowserSettings(), knowledge=knowledge)
+    recorded = load_requests(suite_dir)
+
+    def learner(request: HealingRequest, approved: bool) -> str | None:
+        return learn(knowledge, request, NS, approved=approved)
+
+    for heal in recorded:
+        if heal.decision is HealingDecision.NEEDS_APPROVAL:
+            decide(suite_dir, heal.id, approve=True, by="reviewer", learner=learner)
+    assert len(apply_approved(suite_dir, learner)) == len(recorded)
+    return result, recorded, knowledge.all()
+
+
+Outcome = dict[str, tuple[str, list[tuple[str, str | None, str | None]]]]
+
+
+def _outcome(result: RunResult) -> Outcome:
+    """Each test's status and heals: the key, the element chosen and the request named."""
+    return {
+        t.nodeid: (t.status.value, [(h.key, _chosen(h.result), h.request) for h in t.heals])
+        for t in result.tests
+    }
+
+
+def _chosen(result: HealingResult) -> str | None:
+    return result.chosen.fingerprint.xpath if result.chosen else None
+
+
+def test_the_cluster_and_the_cli_finish_a_run_alike(
+    generated: Generated, demo_v2: str, tmp_path: Path
+) -> None:
+    """One application core: the same suite on v2 gives the same report, heal requests and
+    learned patterns whichever driver runs it."""
+    every = collect(generated.suite_dir, ExecutionRequest(base_url=demo_v2), tmp_path / "c")
+    nodeids = tuple(every[::3])  # a third of the suite: enough heals, half the time
+    cli_suite = tmp_path / "cli-suite"
+    shutil.copytree(generated.suite_dir, cli_suite)
+    cli = _cli_path(cli_suite, demo_v2, nodeids, tmp_path / "cli")
+    cluster = _cluster_path(generated.suite_dir, demo_v2, nodeids, tmp_path / "cluster")
+    assert cli[0].summary.healed > 0, "the comparison needs heals"
+    assert _outcome(cluster[0]) == _outcome(cli[0])
+    assert cluster[0].summary == cli[0].summary
+    assert {(r.id, r.key) for r in cluster[1]} == {(r.id, r.key) for r in cli[1]}
+    learned = [{(p.id, p.approved, p.rejected) for p in path[2]} for path in (cli, cluster)]
+    assert learned[0] == learned[1] and learned[0]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from testforge.application.knowledge import learn
 from testforge.domain.fingerprint import BoundingBox, ElementFingerprint
 from testforge.domain.healing import (
     HealingCandidate,
@@ -15,7 +16,6 @@ from testforge.domain.healing import (
 )
 from testforge.knowledge.anonymise import scrub, structural_tokens
 from testforge.knowledge.hints import KnowledgeHints
-from testforge.knowledge.learn import learn
 from testforge.knowledge.patterns import pattern_tokens
 from testforge.knowledge.store import PatternStore
 
