@@ -41,7 +41,9 @@ class KubeError(TestForgeError):
 
     @property
     def retryable(self) -> bool:
-        return self.status in {0, 409, 429} or self.status >= 500
+        """Worth another try later: no answer, a conflict, throttling, a server error, or a
+        refusal (401 while a token rotates, 403 while the operator's Role rolls out)."""
+        return self.status in {0, 401, 403, 409, 429} or self.status >= 500
 
 
 class KubeApi(Protocol):

@@ -12,7 +12,7 @@ import kopf
 import pytest
 
 from controllers import testrun
-from controllers.runtime import Controllers
+from controllers.runtime import Controllers, call
 from testforge.cluster.controller import (
     HealingController,
     Operator,
@@ -234,3 +234,25 @@ async def test_the_run_daemon_survives_a_403_reports_it_and_reconciles_after(
     assert ("r", "Warning", "Forbidden") in kube.events
     status = kube.objects[("TestRun", NS, "r")]["status"]
     assert status["phase"] == "Pending" and _ready(status)["reason"] == "ProjectNotFound"
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_an_event_handler_retries_a_forbidden_pass_later(tmp_path: Path, status: int) -> None:
+    """The HealingRequest handlers go through `call`: a 403 while the Role rolls out (or a 401
+    while a token rotates) must come back later, not end the handler for good."""
+    kube = FakeKube()
+    op = Operator(kube=kube, store=LocalStore(tmp_path), sandbox=SandboxConfig(), designers={})
+    memo = kopf.Memo()
+    memo["testforge"] = Controllers(
+        operator=op,
+        runs=RunController(op),
+        projects=ProjectController(op),
+        healing=HealingController(op),
+    )
+
+    def forbidden(namespace: str, name: str) -> None:
+        raise KubeError("GET …/healingrequests/h answered", status, "Forbidden")
+
+    with pytest.raises(kopf.TemporaryError) as raised:
+        await call(memo, "HealingRequest", NS, "h", forbidden, retry=2)
+    assert raised.value.delay == 20
