@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-from testforge.cluster.kube import ClientKube
-from testforge.cluster.services import store_suite
+from testforge.cluster.adapters.kube import ClientKube
+from testforge.cluster.control.services import store_suite
 from testforge.design.offline import OfflineDesigner
 from testforge.domain.crd import API_VERSION, DiscoverySummary
 from testforge.scriptgen.render import generate_suite

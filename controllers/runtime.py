@@ -13,17 +13,17 @@ from typing import Any, TypeVar
 import kopf
 from kubernetes import client as k8s
 
-from testforge.cluster import loops
+from testforge.cluster.adapters.kube import KubeError
 from testforge.cluster.bootstrap import OperatorSettings, bootstrap, kube_configuration
-from testforge.cluster.controller import (
+from testforge.cluster.control import loops
+from testforge.cluster.control.controller import (
     HealingController,
     Operator,
     ProjectController,
     RunController,
 )
-from testforge.cluster.kube import KubeError
-from testforge.cluster.loops import Failure, Outcome, failure_reason, record_failure
-from testforge.cluster.wakeups import Wakeups
+from testforge.cluster.control.loops import Failure, Outcome, failure_reason, record_failure
+from testforge.cluster.control.wakeups import Wakeups
 from testforge.domain.crd import GROUP
 from testforge.domain.errors import TestForgeError
 from testforge.storage.port import StoreError
@@ -164,8 +164,8 @@ async def follow(
     stopped: kopf.DaemonStopped,
 ) -> None:
     """A daemon's loop: the blocking reconcile `fn` in a thread, `then` says what its decision
-    asks for. Failures are recorded and retried here (testforge.cluster.loops) instead of being
-    raised: Kopf would end the daemon for good on a PermanentError."""
+    asks for. Failures are recorded and retried here (testforge.cluster.control.loops)
+    instead of being raised: Kopf would end the daemon for good on a PermanentError."""
     if namespace is None:  # impossible for namespaced CRDs; refused rather than guessed
         raise kopf.PermanentError(f"{kind} {name} has no namespace")
     ctl, ns = controllers(memo), namespace

@@ -5,9 +5,9 @@ from typing import Any
 import kopf
 
 from controllers.runtime import controllers, follow
-from testforge.cluster.loops import DONE, Outcome
-from testforge.cluster.names import LABEL_PROJECT, LABEL_ROLE
-from testforge.cluster.projects import ProjectDecision
+from testforge.cluster.builders.names import LABEL_PROJECT, LABEL_ROLE
+from testforge.cluster.control.loops import DONE, Outcome
+from testforge.cluster.reconcile.projects import ProjectDecision
 from testforge.domain.crd import GROUP, VERSION, SuiteReference
 
 

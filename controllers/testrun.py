@@ -5,9 +5,9 @@ from typing import Any
 import kopf
 
 from controllers.runtime import controllers, follow
-from testforge.cluster.loops import DONE, Outcome
-from testforge.cluster.names import LABEL_RUN
-from testforge.cluster.runs import Decision
+from testforge.cluster.builders.names import LABEL_RUN
+from testforge.cluster.control.loops import DONE, Outcome
+from testforge.cluster.reconcile.runs import Decision
 from testforge.domain.crd import GROUP, VERSION, RunPhase
 
 FINAL = {p.value for p in RunPhase if p.finished}

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from testforge.cli.app import EXIT_ERROR, app
-from testforge.cluster.crdgen import rendered_files
+from testforge.cluster.builders.crdgen import rendered_files
 
 
 def stale_files(directory: Path) -> list[str]:

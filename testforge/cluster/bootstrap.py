@@ -10,10 +10,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from testforge.bootstrap import open_knowledge
-from testforge.cluster.controller import Operator
-from testforge.cluster.kube import ClientKube
-from testforge.cluster.manifests import SandboxConfig
-from testforge.cluster.metrics import Metrics
+from testforge.cluster.adapters.kube import ClientKube
+from testforge.cluster.builders.manifests import SandboxConfig
+from testforge.cluster.control.controller import Operator
+from testforge.cluster.control.metrics import Metrics
 from testforge.design.offline import OfflineDesigner
 from testforge.design.port import TestDesigner
 from testforge.domain.errors import TestForgeError

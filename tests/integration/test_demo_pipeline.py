@@ -14,9 +14,9 @@ from pydantic import SecretStr
 from demo.versions import DEMO_PASSWORD, DEMO_USER
 from testforge.application.knowledge import learn
 from testforge.artefacts import read_suite
-from testforge.cluster import services
-from testforge.cluster.controller import HealingController, Operator
-from testforge.cluster.manifests import Owner, SandboxConfig, healing_request
+from testforge.cluster.builders.manifests import Owner, SandboxConfig, healing_request
+from testforge.cluster.control import services
+from testforge.cluster.control.controller import HealingController, Operator
 from testforge.contracts.sandbox import (
     RunnerEnv,
     RunnerKind,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from kubernetes import client as k8s
 
-from testforge.cluster.kube import ClientKube
+from testforge.cluster.adapters.kube import ClientKube
 
 from .emulator import EmulatorThread, running_emulator
 

@@ -24,10 +24,10 @@ from kopf.testing import KopfRunner
 from kubernetes import client as k8s
 
 from controllers import runtime
+from testforge.cluster.adapters.kube import ClientKube, KubeError
 from testforge.cluster.bootstrap import OperatorSettings
-from testforge.cluster.controller import Operator
-from testforge.cluster.kube import ClientKube, KubeError
-from testforge.cluster.names import LABEL_ROLE
+from testforge.cluster.builders.names import LABEL_ROLE
+from testforge.cluster.control.controller import Operator
 from testforge.contracts.sandbox import RunnerSpec
 
 

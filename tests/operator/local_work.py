@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from testforge.cluster.kube import ClientKube
+from testforge.cluster.adapters.kube import ClientKube
 from testforge.contracts.sandbox import SPEC_DIR, SPEC_FILE, RunnerEnv, RunnerSpec
 from testforge.settings import BrowserSettings
 

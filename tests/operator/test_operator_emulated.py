@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from kubernetes import client as k8s
 
-from testforge.cluster.kube import ClientKube
+from testforge.cluster.adapters.kube import ClientKube
 from testforge.domain.crd import API_VERSION
 
 from .canned import CannedWork

@@ -23,7 +23,7 @@ from kubernetes import config as k8s_config
 
 from demo.server import running
 from demo.versions import DemoVersion
-from testforge.cluster.kube import ClientKube
+from testforge.cluster.adapters.kube import ClientKube
 
 from .emulator import EmulatorThread
 from .harness import JobRunner, JobStatusKubelet, Kubelet, PodKubelet, eventually, operator_running

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from testforge.cluster.manifests import Owner, SandboxConfig, sandbox_job
+from testforge.cluster.builders.manifests import Owner, SandboxConfig, sandbox_job
 from testforge.contracts.runtime import RuntimeConfig, runtime_env
 from testforge.contracts.sandbox import ExitCode, RunnerEnv, RunnerKind, RunnerSpec
 from testforge.discovery.auth import Credentials

@@ -3,9 +3,9 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from testforge.cluster.manifests import Owner, SandboxConfig
-from testforge.cluster.observed import JobView
-from testforge.cluster.runs import ProjectView, RunView
+from testforge.cluster.builders.manifests import Owner, SandboxConfig
+from testforge.cluster.reconcile.observed import JobView
+from testforge.cluster.reconcile.runs import ProjectView, RunView
 from testforge.contracts.sandbox import RunnerSummary
 from testforge.domain.crd import Counts, TestProjectSpec, TestRunSpec, TestRunStatus
 from testforge.domain.suite import SuiteCase

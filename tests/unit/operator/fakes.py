@@ -4,7 +4,7 @@ import copy
 import itertools
 from typing import Any
 
-from testforge.cluster.manifests import Manifest, Owner
+from testforge.cluster.builders.manifests import Manifest, Owner
 
 
 def _merge(target: Any, patch: Any) -> Any:

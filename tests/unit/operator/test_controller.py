@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from testforge.cluster.controller import Operator, ProjectController, RunController
-from testforge.cluster.manifests import SandboxConfig
-from testforge.cluster.services import store_suite
+from testforge.cluster.builders.manifests import SandboxConfig
+from testforge.cluster.control.controller import Operator, ProjectController, RunController
+from testforge.cluster.control.services import store_suite
 from testforge.contracts.sandbox import RunnerSummary
 from testforge.design import port
 from testforge.design.offline import OfflineDesigner

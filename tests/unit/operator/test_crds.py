@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from testforge.cli import app
 from testforge.cli.crds import stale_files
-from testforge.cluster.crdgen import RESOURCES, crd, openapi_schema, rendered_files
+from testforge.cluster.builders.crdgen import RESOURCES, crd, openapi_schema, rendered_files
 from testforge.domain.crd import TestRunSpec
 
 CRDS = Path(__file__).resolve().parents[3] / "crds"

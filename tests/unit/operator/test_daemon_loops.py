@@ -13,16 +13,16 @@ import pytest
 
 from controllers import testrun
 from controllers.runtime import Controllers, call
-from testforge.cluster.controller import (
+from testforge.cluster.adapters.kube import KubeError
+from testforge.cluster.builders.manifests import SandboxConfig
+from testforge.cluster.control.controller import (
     HealingController,
     Operator,
     ProjectController,
     RunController,
 )
-from testforge.cluster.kube import KubeError
-from testforge.cluster.loops import DONE, Failure, Outcome, follow
-from testforge.cluster.manifests import SandboxConfig
-from testforge.cluster.wakeups import Key, Wakeups
+from testforge.cluster.control.loops import DONE, Failure, Outcome, follow
+from testforge.cluster.control.wakeups import Key, Wakeups
 from testforge.domain.crd import API_VERSION
 from testforge.storage.local import LocalStore
 

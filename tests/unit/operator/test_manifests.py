@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from testforge.cluster.manifests import Owner, sandbox_job, spec_config_map
+from testforge.cluster.builders.manifests import Owner, sandbox_job, spec_config_map
 from testforge.contracts.sandbox import RunnerKind, RunnerSpec
 from testforge.domain.app_model import CrawlLimits
 from testforge.domain.crd import ProjectAuth, SandboxSpec

@@ -4,8 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from testforge.cluster import cron, names
-from testforge.cluster.shards import plan_shards, select
+from testforge.cluster.builders import names
+from testforge.cluster.reconcile import cron
+from testforge.cluster.reconcile.shards import plan_shards, select
 from testforge.domain.crd import Selection
 from testforge.domain.errors import ConfigurationError
 

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from testforge.cluster.observed import job_view, parse_summary
+from testforge.cluster.reconcile.observed import job_view, parse_summary
 from testforge.contracts.sandbox import RunnerSummary
 
 SUMMARY = RunnerSummary(ok=True, reason="Executed", result_ref="r/report.json", heals=1).encode()

@@ -2,8 +2,8 @@
 
 import pytest
 
-from testforge.cluster import conditions as cond
-from testforge.cluster.phases import InvalidTransitionError, can_transition, transition
+from testforge.cluster.reconcile import conditions as cond
+from testforge.cluster.reconcile.phases import InvalidTransitionError, can_transition, transition
 from testforge.domain.crd import RunPhase
 
 from .builders import T0, later

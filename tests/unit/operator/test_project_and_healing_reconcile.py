@@ -2,10 +2,15 @@
 
 from datetime import datetime
 
-from testforge.cluster.healing import ApplyHeal, reconcile_healing
-from testforge.cluster.manifests import Owner
-from testforge.cluster.projects import CreateRun, GenerateSuite, ProjectState, reconcile_project
-from testforge.cluster.runs import CreateChildren, Emit
+from testforge.cluster.builders.manifests import Owner
+from testforge.cluster.reconcile.actions import CreateChildren, Emit
+from testforge.cluster.reconcile.healing import ApplyHeal, reconcile_healing
+from testforge.cluster.reconcile.projects import (
+    CreateRun,
+    GenerateSuite,
+    ProjectState,
+    reconcile_project,
+)
 from testforge.contracts.sandbox import RunnerSpec, RunnerSummary
 from testforge.domain.crd import (
     DiscoverySummary,

@@ -11,7 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from testforge.cluster.manifests import Owner, SandboxConfig, sandbox_job, spec_config_map
+from testforge.cluster.builders.manifests import Owner, SandboxConfig, sandbox_job, spec_config_map
 from testforge.contracts.sandbox import RunnerKind, RunnerSpec
 from testforge.domain.crd import SandboxSpec, TestProjectSpec, TestRunSpec
 

@@ -2,16 +2,9 @@
 
 from dataclasses import replace
 
-from testforge.cluster.runs import (
-    CreateChildren,
-    Decision,
-    DeleteChildren,
-    Emit,
-    PublishReport,
-    RecordHeals,
-    reconcile_run,
-)
-from testforge.cluster.shards import plan_shards
+from testforge.cluster.reconcile.actions import CreateChildren, DeleteChildren, Emit
+from testforge.cluster.reconcile.runs import Decision, PublishReport, RecordHeals, reconcile_run
+from testforge.cluster.reconcile.shards import plan_shards
 from testforge.contracts.sandbox import SPEC_FILE, RunnerSpec
 from testforge.domain.crd import RunPhase, ShardState, TestRunStatus
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from testforge.artefacts import SUITE_META
-from testforge.cluster.controller import Operator, RunController
-from testforge.cluster.manifests import SandboxConfig
+from testforge.cluster.builders.manifests import SandboxConfig
+from testforge.cluster.control.controller import Operator, RunController
 from testforge.contracts.sandbox import SPEC_FILE, RunnerSpec, suite_prefix
 from testforge.domain.crd import API_VERSION, SuiteReference
 from testforge.domain.suite import SuiteCase

@@ -8,7 +8,7 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable
 
-from testforge.cluster.wakeups import Key, Wakeups
+from testforge.cluster.control.wakeups import Key, Wakeups
 
 RUN: Key = ("TestRun", "ns", "r")
 PROJECT: Key = ("TestProject", "ns", "shop")

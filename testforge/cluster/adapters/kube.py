@@ -14,7 +14,7 @@ from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from testforge.cluster.manifests import Manifest, Owner
+from testforge.cluster.builders.manifests import Manifest, Owner
 from testforge.domain.crd import API_VERSION
 from testforge.domain.errors import TestForgeError
 

@@ -19,14 +19,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from testforge.application.knowledge import learn, snapshot
-from testforge.cluster import conditions as cond
-from testforge.cluster import names, services
-from testforge.cluster.healing import ApplyHeal, reconcile_healing
-from testforge.cluster.kube import KubeApi
-from testforge.cluster.manifests import Manifest, Owner, SandboxConfig, healing_request
-from testforge.cluster.metrics import Metrics
-from testforge.cluster.observed import JobView, job_view, parse_summary
-from testforge.cluster.projects import (
+from testforge.cluster.adapters.kube import KubeApi
+from testforge.cluster.builders import names
+from testforge.cluster.builders.manifests import Manifest, Owner, SandboxConfig, healing_request
+from testforge.cluster.control import services
+from testforge.cluster.control.metrics import Metrics
+from testforge.cluster.reconcile import conditions as cond
+from testforge.cluster.reconcile.actions import CreateChildren, DeleteChildren, Emit
+from testforge.cluster.reconcile.healing import ApplyHeal, reconcile_healing
+from testforge.cluster.reconcile.observed import JobView, job_view, parse_summary
+from testforge.cluster.reconcile.projects import (
     CreateRun,
     GenerateSuite,
     ProjectAction,
@@ -34,12 +36,9 @@ from testforge.cluster.projects import (
     ProjectState,
     reconcile_project,
 )
-from testforge.cluster.runs import (
+from testforge.cluster.reconcile.runs import (
     Action,
-    CreateChildren,
     Decision,
-    DeleteChildren,
-    Emit,
     ProjectView,
     PublishReport,
     RecordHeals,

@@ -4,7 +4,7 @@ scheduled TestRuns and HealingRequests. The controllers only create what these r
 from dataclasses import dataclass
 from typing import Any
 
-from testforge.cluster import names
+from testforge.cluster.builders import names
 from testforge.contracts.sandbox import (
     SPEC_DIR,
     SPEC_FILE,

@@ -5,9 +5,8 @@ the actions, then writes the returned status."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from testforge.cluster import conditions as cond
-from testforge.cluster import cron, names
-from testforge.cluster.manifests import (
+from testforge.cluster.builders import names
+from testforge.cluster.builders.manifests import (
     Manifest,
     Owner,
     SandboxConfig,
@@ -15,8 +14,10 @@ from testforge.cluster.manifests import (
     scheduled_run,
     spec_config_map,
 )
-from testforge.cluster.observed import COMPLETE, FAILED, JobView
-from testforge.cluster.runs import CreateChildren, Emit
+from testforge.cluster.reconcile import conditions as cond
+from testforge.cluster.reconcile import cron
+from testforge.cluster.reconcile.actions import CreateChildren, Emit
+from testforge.cluster.reconcile.observed import COMPLETE, FAILED, JobView
 from testforge.contracts.sandbox import RunnerKind, RunnerSpec, discovery_prefix
 from testforge.domain.crd import (
     ConditionStatus,

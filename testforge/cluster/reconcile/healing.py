@@ -5,8 +5,8 @@ project's suite and reports the new suite hash."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from testforge.cluster import conditions as cond
-from testforge.cluster.runs import Emit
+from testforge.cluster.reconcile import conditions as cond
+from testforge.cluster.reconcile.actions import Emit
 from testforge.domain.crd import (
     HealDecision,
     HealingMode,

@@ -9,14 +9,20 @@ created in Preparing, which is left as soon as they exist.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
 
-from testforge.cluster import conditions as cond
-from testforge.cluster import names
-from testforge.cluster.manifests import Manifest, Owner, SandboxConfig, sandbox_job, spec_config_map
-from testforge.cluster.observed import COMPLETE, FAILED, JobView
-from testforge.cluster.phases import transition
-from testforge.cluster.shards import plan_shards, select
+from testforge.cluster.builders import names
+from testforge.cluster.builders.manifests import (
+    Manifest,
+    Owner,
+    SandboxConfig,
+    sandbox_job,
+    spec_config_map,
+)
+from testforge.cluster.reconcile import conditions as cond
+from testforge.cluster.reconcile.actions import CreateChildren, DeleteChildren, Emit
+from testforge.cluster.reconcile.observed import COMPLETE, FAILED, JobView
+from testforge.cluster.reconcile.phases import transition
+from testforge.cluster.reconcile.shards import plan_shards, select
 from testforge.contracts.sandbox import RunnerKind, RunnerSpec, knowledge_key, shard_prefix
 from testforge.domain.crd import (
     CleanupPolicy,
@@ -58,16 +64,6 @@ class RunView:
 
 
 @dataclass(frozen=True)
-class CreateChildren:
-    manifests: tuple[Manifest, ...]
-
-
-@dataclass(frozen=True)
-class DeleteChildren:
-    jobs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class RecordHeals:
     """Create a HealingRequest for each heal in the shards' results."""
 
@@ -80,13 +76,6 @@ class PublishReport:
 
     result_refs: tuple[str, ...]
     partial: bool
-
-
-@dataclass(frozen=True)
-class Emit:
-    type: Literal["Normal", "Warning"]
-    reason: str
-    message: str
 
 
 Action = CreateChildren | DeleteChildren | RecordHeals | PublishReport | Emit

@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from testforge.cluster import conditions as cond
-from testforge.cluster.controller import InvalidResourceError, Operator, owner_of
-from testforge.cluster.kube import KubeError
-from testforge.cluster.runs import Emit
-from testforge.cluster.wakeups import Key, Wakeups
+from testforge.cluster.adapters.kube import KubeError
+from testforge.cluster.control.controller import InvalidResourceError, Operator, owner_of
+from testforge.cluster.control.wakeups import Key, Wakeups
+from testforge.cluster.reconcile import conditions as cond
+from testforge.cluster.reconcile.actions import Emit
 from testforge.domain.crd import Condition
 from testforge.domain.errors import TestForgeError
 from testforge.storage.port import StoreError

@@ -1,0 +1,1 @@
+"""The operator's adapters to the outside: the Kubernetes API."""
