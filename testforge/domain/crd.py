@@ -223,6 +223,9 @@ class DiscoverySummary(StatusModel):
     flows: int = Field(default=0, ge=0)
     app_model_ref: str | None = None
     finished_at: datetime | None = None
+    # Why designing a suite from this discovery stopped (the designer failed for good): the
+    # project stays Stalled until its spec changes, instead of designing again at once.
+    design_error: str | None = Field(default=None, max_length=1024)
 
 
 class SuiteReference(StatusModel):

@@ -444,6 +444,23 @@ def reconcile_run(
     now: datetime,
     config: SandboxConfig,
 ) -> Decision:
+    """The run's next step. Its conditions follow from its phase and reason on every pass, so
+    a failure recorded by a pass that could not finish (an API server 503) ends with the
+    recovery instead of staying until the next phase."""
+    decision = _decide(run, project, jobs, now, config)
+    conditions = run_conditions(decision.status, run.generation, now)
+    if conditions != decision.status.conditions:
+        decision.status = decision.status.model_copy(update={"conditions": conditions})
+    return decision
+
+
+def _decide(
+    run: RunView,
+    project: ProjectView | None,
+    jobs: dict[str, JobView],
+    now: datetime,
+    config: SandboxConfig,
+) -> Decision:
     phase = run.status.phase
     if phase.finished:
         return Decision(run.status)

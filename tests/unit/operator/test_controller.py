@@ -7,12 +7,15 @@ from typing import Any
 
 from testforge.cluster.builders.manifests import SandboxConfig
 from testforge.cluster.control.controller import Operator, ProjectController, RunController
+from testforge.cluster.control.loops import record_failure
 from testforge.cluster.control.services import store_suite
+from testforge.cluster.reconcile.projects import ProjectDecision
 from testforge.contracts.sandbox import RunnerSummary
 from testforge.design import port
 from testforge.design.offline import OfflineDesigner
 from testforge.domain.app_model import AppModel
 from testforge.domain.crd import API_VERSION
+from testforge.domain.errors import ConfigurationError
 from testforge.llm.usage import Usage
 from testforge.scriptgen.render import generate_suite
 from testforge.storage.local import LocalStore
@@ -34,6 +37,29 @@ class MeteredDesigner:
         # Cache reads are billed input too: the status counts 1000 + 200.
         usage = Usage(input_tokens=1000, cache_read_tokens=200, output_tokens=300)
         return port.Designed(OfflineDesigner().design(model).plan, usage)
+
+
+def _settle(controller: ProjectController) -> ProjectDecision | None:
+    """Reconcile as the project's loop does: again at once while the decision asks for it."""
+    decision = controller.reconcile(NS, "shop")
+    for _ in range(5):
+        if decision is None or decision.requeue_after != 0:
+            return decision
+        decision = controller.reconcile(NS, "shop")
+    raise AssertionError("the project never settled: a busy loop")
+
+
+class FailingDesigner:
+    """A designer that fails for good (an invalid key, say), counting its calls."""
+
+    name = "claude"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def design(self, model: AppModel) -> port.Designed:
+        self.calls += 1
+        raise ConfigurationError("Claude refused the API key", fix="check TESTFORGE_LLM_API_KEY")
 
 
 def _operator(
@@ -83,7 +109,7 @@ def test_a_project_is_discovered_then_designed_with_its_token_use_recorded(tmp_p
         "shop-discover-g1",
     ) in kube.created
     _discovered(kube, op.store)
-    ProjectController(op).reconcile(NS, "shop")
+    _settle(ProjectController(op))
     status = kube.objects[("TestProject", NS, "shop")]["status"]
     assert _condition(status, "Ready")["status"] == "True"
     assert status["tokens"] == {"inputTokens": 1200, "outputTokens": 300}
@@ -97,12 +123,52 @@ def test_a_designer_the_operator_lacks_is_a_stalled_condition_not_a_crash(tmp_pa
     _project(kube, design={"designer": "claude"})
     ProjectController(op).reconcile(NS, "shop")
     _discovered(kube, op.store)
-    ProjectController(op).reconcile(NS, "shop")
+    _settle(ProjectController(op))
     status = kube.objects[("TestProject", NS, "shop")]["status"]
     ready = _condition(status, "Ready")
     assert (ready["status"], ready["reason"]) == ("False", "DesignFailed")
     assert "claude" in ready["message"] and "offline" in ready["message"]
     assert ("shop", "Warning", "DesignFailed") in kube.events
+
+
+def test_a_failed_design_stops_until_the_spec_changes_instead_of_designing_again(
+    tmp_path: Path,
+) -> None:
+    kube = FakeKube()
+    designer = FailingDesigner()
+    op = _operator(tmp_path, kube, {"claude": designer})
+    _project(kube, design={"designer": "claude"})
+    controller = ProjectController(op)
+    controller.reconcile(NS, "shop")
+    _discovered(kube, op.store)
+    decision = _settle(controller)
+    assert decision is not None and decision.requeue_after is None  # waits for a spec change
+    for _ in range(3):  # wake-ups and polls change nothing
+        controller.reconcile(NS, "shop")
+    assert designer.calls == 1
+    status = kube.objects[("TestProject", NS, "shop")]["status"]
+    assert _condition(status, "Stalled")["status"] == "True"
+    assert _condition(status, "Ready")["message"].startswith("Claude refused the API key")
+    assert kube.events.count(("shop", "Warning", "DesignFailed")) == 1
+
+
+def test_a_failure_a_pass_recorded_ends_when_the_project_recovers(tmp_path: Path) -> None:
+    """`record_failure` puts an API server error on Ready when a pass cannot finish; the next
+    pass that does finish says the project is ready again."""
+    kube = FakeKube()
+    op = _operator(tmp_path, kube)
+    _project(kube)
+    controller = ProjectController(op)
+    controller.reconcile(NS, "shop")
+    _discovered(kube, op.store)
+    _settle(controller)
+    record_failure(op, "TestProject", NS, "shop", "KubernetesApi503", "the API server answered 503")
+    assert _condition(kube.objects[("TestProject", NS, "shop")]["status"], "Ready")["reason"] == (
+        "KubernetesApi503"
+    )
+    controller.reconcile(NS, "shop")
+    ready = _condition(kube.objects[("TestProject", NS, "shop")]["status"], "Ready")
+    assert (ready["status"], ready["reason"]) == ("True", "SuiteReady")
 
 
 def test_a_run_creates_its_jobs_once_however_often_it_is_reconciled(tmp_path: Path) -> None:

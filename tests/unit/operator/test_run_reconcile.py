@@ -211,3 +211,25 @@ def test_a_finished_run_is_left_alone() -> None:
     final = _step(_step(status, jobs).status, jobs).status
     again = _step(final, {}, cancel=True)
     assert again.status == final and again.actions == []
+
+
+def test_a_failure_a_pass_recorded_ends_with_the_next_pass_that_finishes() -> None:
+    """`record_failure` put an API server error on Ready while the shards kept running; the
+    next pass, with nothing new to say, still puts back what the run is doing."""
+    running = _to_running(shards=1)
+    jobs = {s.job: running_job(s.job) for s in running.shards}
+    steady = _step(running, jobs, later(10), shards=1).status
+    ready = next(c for c in steady.conditions if c.type == "Ready")
+    stale = steady.model_copy(
+        update={
+            "conditions": [
+                c.model_copy(update={"reason": "KubernetesApi503", "message": "answered 503"})
+                if c.type == "Ready"
+                else c
+                for c in steady.conditions
+            ]
+        }
+    )
+    after = _step(stale, jobs, later(20), shards=1).status
+    recovered = next(c for c in after.conditions if c.type == "Ready")
+    assert (recovered.reason, recovered.message) == (ready.reason, ready.message)
