@@ -143,6 +143,7 @@ def _ready(kube: ClientKube, namespace: str, name: str) -> dict[str, Any] | None
     )
     if ready.get("status") == "False" and ready.get("reason") not in {
         "Discovering",
+        "Designing",  # between the discovery Job's end and the stored suite
         "SecretNotFound",
     }:
         raise AssertionError(f"the project failed: {ready}")
