@@ -30,7 +30,7 @@ import tempfile  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from testforge.artefacts import read_model, write_model  # noqa: E402
+from testforge.artifacts import read_model, write_model  # noqa: E402
 from testforge.domain.app_model import AppModel, ElementKind  # noqa: E402
 from testforge.domain.healing import HealingCandidate, HealingStrategy  # noqa: E402
 from testforge.domain.results import (  # noqa: E402
@@ -74,7 +74,7 @@ def _failed_run(model: AppModel, titles: list[str]) -> RunResult:
         for n, title in enumerate(titles)
     ]
     return RunResult(
-        base_url=model.base_url, suite_hash="bench", started_at=now, finished_at=now, workers=2,
+        base_url=model.base_url, plan_hash="bench", started_at=now, finished_at=now, workers=2,
         tests=tests,
     )
 

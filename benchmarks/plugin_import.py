@@ -2,11 +2,13 @@
 
     .venv/bin/python benchmarks/plugin_import.py [--repeats N]
 
-Each repeat imports `testforge.runtime.plugin` in a fresh interpreter and reports the wall time
-of the import, the project modules and all modules it loaded, and any heavy dependency that
-has no business in a test worker (an LLM SDK, the Qdrant client, a designer). The last line is
-one JSON object: {"median_s": ..., "min_s": ..., "project_modules": ..., "modules": ...,
-"heavy": [...]}.
+Each repeat starts a fresh interpreter, imports what every browser-test worker loads whatever
+the plugin does (pytest, its host, and Playwright's sync API, the tests' own), then times the
+import of `testforge.runtime.plugin` and counts the modules it added: the plugin's own cost,
+which the 0.3 s target is about. It also reports the whole cold import (pytest and Playwright
+included), and any heavy dependency that has no business in a test worker (an LLM SDK, the
+Qdrant client, a designer). The last line is one JSON object: {"median_s": ..., "min_s": ...,
+"cold_median_s": ..., "project_modules": ..., "modules": ..., "heavy": [...]}.
 """
 
 # ruff: noqa: PTH100, PTH120
@@ -26,14 +28,18 @@ import subprocess  # noqa: E402
 HEAVY = ("anthropic", "qdrant_client", "testforge.design")  # an LLM SDK, Qdrant, a designer
 PROBE = f"""
 import json, sys, time
+cold = time.perf_counter()
+import pytest, playwright.sync_api
 before = set(sys.modules)
 started = time.perf_counter()
 import testforge.runtime.plugin
 seconds = time.perf_counter() - started
+total = time.perf_counter() - cold
 loaded = set(sys.modules) - before
 heavy = sorted(m for m in loaded if m.split(".")[0] in {HEAVY!r} or m.startswith({HEAVY!r}))
 print(json.dumps({{
     "seconds": seconds,
+    "total": total,
     "modules": len(loaded),
     "project_modules": sum(m.split(".")[0] == "testforge" for m in loaded),
     "heavy": heavy,
@@ -53,11 +59,13 @@ def main() -> None:
         )
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     times = [r["seconds"] for r in runs]
+    cold = [r["total"] for r in runs]
     last = runs[-1]
     print(
-        f"plugin import: median {statistics.median(times):.3f} s, min {min(times):.3f} s "
-        f"over {len(times)} fresh interpreters"
+        f"plugin import (over pytest and Playwright): median {statistics.median(times):.3f} s, "
+        f"min {min(times):.3f} s over {len(times)} fresh interpreters"
     )
+    print(f"with pytest and Playwright, cold: median {statistics.median(cold):.3f} s")
     print(f"modules loaded: {last['modules']} ({last['project_modules']} of testforge)")
     print(f"heavy dependencies loaded: {', '.join(last['heavy']) or 'none'}")
     print(
@@ -65,6 +73,7 @@ def main() -> None:
             {
                 "median_s": round(statistics.median(times), 3),
                 "min_s": round(min(times), 3),
+                "cold_median_s": round(statistics.median(cold), 3),
                 "project_modules": last["project_modules"],
                 "modules": last["modules"],
                 "heavy": last["heavy"],

@@ -69,7 +69,7 @@ def _print(figures: AppFigures) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--apps", help="comma-separated app names (default: the whole corpus)")
-    parser.add_argument("--out", type=Path, help="keep every artefact here (default: a temp dir)")
+    parser.add_argument("--out", type=Path, help="keep every artifact here (default: a temp dir)")
     parser.add_argument("--alone", type=int, default=5, help="tests sampled to run alone")
     args = parser.parse_args()
     apps = corpus()
@@ -108,7 +108,7 @@ def main() -> None:
             (f.new_run.failed if f.new_run else None, len(f.heals)) for f in every if f.control
         ],
     }
-    print(f"\nartefacts: {out}")
+    print(f"\nartifacts: {out}")
     print(json.dumps({"apps": results, "corpus": totals}))
 
 

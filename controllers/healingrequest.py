@@ -4,7 +4,7 @@ from typing import Any
 
 import kopf
 
-from controllers.runtime import call, controllers
+from controllers.process import call, controllers
 from testforge.domain.crd import GROUP, VERSION
 
 

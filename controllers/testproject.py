@@ -4,7 +4,7 @@ from typing import Any
 
 import kopf
 
-from controllers.runtime import controllers, follow
+from controllers.process import controllers, follow
 from testforge.cluster.builders.names import LABEL_PROJECT, LABEL_ROLE
 from testforge.cluster.control.loops import DONE, Outcome
 from testforge.cluster.reconcile.projects import ProjectDecision

@@ -49,3 +49,4 @@ class KnowledgeSettings(BaseSettings):
     api_key: str | None = Field(default=None, repr=False)
     tenant: str = "local"
     enabled: bool = True
+

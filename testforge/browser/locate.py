@@ -1,13 +1,14 @@
 """Turning locator rungs into Playwright locators; one mapping for the sync and async APIs."""
 
-from typing import Any, overload
-
-from playwright.async_api import Locator as AsyncLocator
-from playwright.async_api import Page as AsyncPage
-from playwright.sync_api import Locator as SyncLocator
-from playwright.sync_api import Page as SyncPage
+from typing import TYPE_CHECKING, Any, overload
 
 from testforge.domain.locators import Locator, LocatorStrategy
+
+if TYPE_CHECKING:  # annotations only: a test worker, sync, need not load the async API
+    from playwright.async_api import Locator as AsyncLocator
+    from playwright.async_api import Page as AsyncPage
+    from playwright.sync_api import Locator as SyncLocator
+    from playwright.sync_api import Page as SyncPage
 
 # Returns the absolute positional XPath of an element, as extract.js computes it: inside an open
 # shadow root the path continues from the host's with a "#shadow-root" step. DOM access goes
@@ -44,10 +45,10 @@ IS_ONLY = f"(els, xpath) => els.length === 1 && ({XPATH_OF})(els[0]) === xpath"
 
 
 @overload
-def rung_locator(page: SyncPage, rung: Locator) -> SyncLocator: ...
+def rung_locator(page: "SyncPage", rung: Locator) -> "SyncLocator": ...
 @overload
-def rung_locator(page: AsyncPage, rung: Locator) -> AsyncLocator: ...
-def rung_locator(page: SyncPage | AsyncPage, rung: Locator) -> SyncLocator | AsyncLocator:
+def rung_locator(page: "AsyncPage", rung: Locator) -> "AsyncLocator": ...
+def rung_locator(page: "SyncPage | AsyncPage", rung: Locator) -> "SyncLocator | AsyncLocator":
     """The visible elements a rung addresses (matching is exact)."""
     target: Any = page
     match rung.strategy:

@@ -7,15 +7,17 @@ still fails validation here is skipped too; both are counted in `PageSnapshot.un
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import Page as AsyncPage
-from playwright.sync_api import Page as SyncPage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from testforge.domain.app_model import FieldConstraints
 from testforge.domain.fingerprint import BoundingBox, ElementFingerprint
+
+if TYPE_CHECKING:  # annotations only: a test worker, sync, need not load the async API
+    from playwright.async_api import Page as AsyncPage
+    from playwright.sync_api import Page as SyncPage
 
 # Work caps for huge pages, passed to extract.js (what is cut is reported in `truncated`).
 MAX_ELEMENTS = 2000
@@ -257,7 +259,7 @@ def _options(outputs: bool, max_elements: int, max_texts: int) -> dict[str, Any]
 
 
 async def snapshot_async(
-    page: AsyncPage,
+    page: "AsyncPage",
     *,
     outputs: bool = True,
     max_elements: int = MAX_ELEMENTS,
@@ -268,7 +270,7 @@ async def snapshot_async(
 
 
 def snapshot_sync(
-    page: SyncPage,
+    page: "SyncPage",
     *,
     outputs: bool = True,
     max_elements: int = MAX_ELEMENTS,

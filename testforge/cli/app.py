@@ -2,14 +2,16 @@
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
+from testforge.bootstrap import Services, Settings
 from testforge.cli.console import crashed, error
 from testforge.domain.errors import TestForgeError
-from testforge.settings import BrowserSettings, KnowledgeSettings
+from testforge.settings import BrowserSettings
 
 EXIT_OK, EXIT_TESTS_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -26,10 +28,14 @@ R = TypeVar("R")
 
 
 class State:
-    """The settings of this invocation, read once by the callback below."""
+    """This invocation's services, built once by the callback below (the CLI's composition
+    root) from the environment and the global options."""
 
-    browser: BrowserSettings = BrowserSettings.model_construct()
-    knowledge: KnowledgeSettings = KnowledgeSettings.model_construct()
+    services: Services
+
+    @property
+    def browser(self) -> BrowserSettings:
+        return self.services.settings.browser
 
 
 state = State()
@@ -45,12 +51,12 @@ def main(
     ] = None,
     headed: Annotated[bool, typer.Option(help="Show the browser windows")] = False,
 ) -> None:
-    settings = BrowserSettings()
+    settings = Settings.from_env()
     updates: dict[str, object] = {"headless": not headed}
     if chromium:
         updates["chromium"] = chromium
-    state.browser = settings.model_copy(update=updates)
-    state.knowledge = KnowledgeSettings()
+    browser = settings.browser.model_copy(update=updates)
+    state.services = Services(replace(settings, browser=browser))
 
 
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:

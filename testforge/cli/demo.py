@@ -7,8 +7,7 @@ import typer
 
 from demo.server import running, serve
 from demo.versions import DEMO_PASSWORD, DEMO_USER, DemoVersion
-from testforge.artefacts import SUITE_DIR, SUITE_META
-from testforge.bootstrap import knowledge_store
+from testforge.artifacts import SUITE_DIR, SUITE_META
 from testforge.cli import console
 from testforge.cli.app import EXIT_OK, EXIT_TESTS_FAILED, app, handles_errors, state
 from testforge.cli.options import Out, Retries, Workers
@@ -75,7 +74,7 @@ def demo_command(
         request_ = ExecutionRequest(
             base_url=url, workers=workers, retries=retries, credentials=credentials
         )
-        with console.execution_progress() as bar_, knowledge_store(state.knowledge) as knowledge:
+        with console.execution_progress() as bar_, state.services.knowledge() as knowledge:
             result, _ = run_suite(
                 suite_dir, request_, run_out, state.browser, bar_, knowledge=knowledge
             )

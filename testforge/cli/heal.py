@@ -10,8 +10,7 @@ import typer
 from rich.table import Table
 
 from testforge.application.knowledge import learn
-from testforge.artefacts import SUITE_DIR
-from testforge.bootstrap import knowledge_store
+from testforge.artifacts import SUITE_DIR
 from testforge.cli import console
 from testforge.cli.app import app, handles_errors, state
 from testforge.domain.healing import HealingDecision, HealingRequest
@@ -23,8 +22,8 @@ DEFAULT_SUITE = Path("testforge-out") / SUITE_DIR
 @contextmanager
 def knowledge_learner() -> Iterator[Learner | None]:
     """Decided heals teach the knowledge base (off with TESTFORGE_KNOWLEDGE_ENABLED=0)."""
-    tenant = state.knowledge.tenant
-    with knowledge_store(state.knowledge) as store:
+    tenant = state.services.settings.knowledge.tenant
+    with state.services.knowledge() as store:
         if store is None:
             yield None
         else:

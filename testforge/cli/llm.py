@@ -5,11 +5,12 @@ from typing import Annotated
 
 import typer
 
-from testforge.artefacts import write_model
+from testforge.artifacts import write_model
 from testforge.cli import console
+from testforge.cli.app import state
 from testforge.design.port import Designed
-from testforge.llm.bootstrap import LLMStack, build
-from testforge.llm.settings import LLMMode, LLMSettings
+from testforge.llm.bootstrap import LLMStack
+from testforge.llm.settings import LLMMode
 
 LLM_REPORT = "llm-usage.json"
 
@@ -24,7 +25,7 @@ LLM = Annotated[
 
 
 def llm_stack(mode: LLMMode) -> LLMStack:
-    return build(LLMSettings(), mode)
+    return state.services.llm(mode)
 
 
 def _show_notes(stack: LLMStack) -> None:
@@ -38,7 +39,7 @@ def show_designer(stack: LLMStack, designed: Designed) -> None:
 
 
 def write_llm_report(stack: LLMStack, out: Path) -> None:
-    """Token usage, cost and cache hits of the run, next to its other artefacts."""
+    """Token usage, cost and cache hits of the run, next to its other artifacts."""
     _show_notes(stack)  # what happened after design: insights' fallbacks, late budget alerts
     if stack.gateway.primary is not None:
         write_model(out / LLM_REPORT, stack.report())

@@ -9,7 +9,7 @@ from testforge.discovery.auth import Credentials
 from testforge.domain.app_model import CrawlLimits
 from testforge.domain.errors import ConfigurationError
 
-Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for every artefact and report")]
+Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for every artifact and report")]
 Username = Annotated[str | None, typer.Option(envvar="TESTFORGE_USERNAME", help="Sign-in username")]
 Password = Annotated[
     str | None,

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from testforge.artefacts import SUITE_DIR
+from testforge.artifacts import SUITE_DIR
 from testforge.cli import console
 from testforge.cli.app import app, handles_errors
 from testforge.domain.copyedit import CopyDecision

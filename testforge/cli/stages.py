@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from testforge.artefacts import (
+from testforge.artifacts import (
     APP_MODEL,
     PLAN,
     SUITE_DIR,
@@ -14,7 +14,6 @@ from testforge.artefacts import (
     write_model,
     write_suite,
 )
-from testforge.bootstrap import knowledge_store
 from testforge.cli import console
 from testforge.cli.app import EXIT_OK, EXIT_TESTS_FAILED, app, handles_errors, state
 from testforge.cli.llm import LLM, llm_stack, show_designer, write_llm_report
@@ -118,7 +117,7 @@ def run(
         credentials=creds,
         before_each=before_each,
     )
-    with console.execution_progress() as bar_, knowledge_store(state.knowledge) as knowledge:
+    with console.execution_progress() as bar_, state.services.knowledge() as knowledge:
         result, _ = run_suite(
             generated.suite_dir,
             execution,
@@ -244,7 +243,7 @@ def execute(
         credentials=credentials(username, password),
         before_each=before_each,
     )
-    with console.execution_progress() as bar, knowledge_store(state.knowledge) as knowledge:
+    with console.execution_progress() as bar, state.services.knowledge() as knowledge:
         result, _ = run_suite(suite_dir, request, out, state.browser, bar, knowledge=knowledge)
     _finish(result, out)
 

@@ -1,7 +1,8 @@
 """The operator's composition root: settings from the environment, one Kubernetes client, the
-artifact store and the designers, built once at startup (never at import time)."""
+artifact store, the knowledge store and the LLM stack (designers, insights), built once at
+startup from validated settings (never at import time)."""
 
-import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from kubernetes import client as k8s
@@ -9,11 +10,14 @@ from kubernetes import config as k8s_config
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from testforge.bootstrap import open_knowledge
+from testforge.application.runs import Summariser
+from testforge.application.suites import Classifier
+from testforge.bootstrap import Settings, open_knowledge
 from testforge.cluster.adapters.kube import ClientKube
 from testforge.cluster.builders.manifests import SandboxConfig
 from testforge.cluster.control.controller import Operator
 from testforge.cluster.control.metrics import Metrics
+from testforge.cluster.logs import logger
 from testforge.design.offline import OfflineDesigner
 from testforge.design.port import TestDesigner
 from testforge.domain.errors import TestForgeError
@@ -37,6 +41,9 @@ class OperatorSettings(BaseSettings):
     metrics_port: int = Field(default=8080, ge=0, le=65535, description="0 turns metrics off")
     client_pool_size: int = Field(default=32, ge=1)
     reconcile_threads: int = Field(default=32, ge=1, description="Concurrent reconcile passes")
+    knowledge_path: Path | None = Field(
+        default=None, description="The learned patterns' Qdrant folder; default <store>/.knowledge"
+    )
 
 
 def kube_configuration(settings: OperatorSettings) -> k8s.Configuration:
@@ -55,29 +62,42 @@ def kube_configuration(settings: OperatorSettings) -> k8s.Configuration:
     return configuration
 
 
-def designers() -> dict[str, TestDesigner]:
-    """The offline designer always; Claude when the LLM stack can be built from its settings
-    (TESTFORGE_LLM_*; without an API key it answers offline and records no tokens)."""
-    found: dict[str, TestDesigner] = {OfflineDesigner.name: OfflineDesigner()}
+@dataclass(frozen=True)
+class LLMServices:
+    """What the operator asks of the LLM stack: designers by name, classification, insights."""
+
+    designers: dict[str, TestDesigner]
+    classify: Classifier | None = None
+    summarise: Summariser | None = None
+
+
+def llm_services(settings: Settings) -> LLMServices:
+    """The offline designer always; from one LLM stack as on one machine (TESTFORGE_LLM_*; it
+    answers offline without an API key), Claude's designer, page classification and insights."""
+    offline: dict[str, TestDesigner] = {OfflineDesigner.name: OfflineDesigner()}
     try:
-        from testforge.llm.bootstrap import build_designer
-        from testforge.llm.settings import LLMSettings
+        from testforge.llm.bootstrap import build
 
-        found["claude"] = build_designer(LLMSettings())
+        stack = build(settings.llm)
     except (TestForgeError, ValueError, ImportError) as exc:
-        logging.getLogger("testforge.operator").warning("the claude designer is off: %s", exc)
-    return found
+        logger().warning("claude_designer_off", error=str(exc))
+        return LLMServices(offline)
+    return LLMServices({**offline, "claude": stack.designer}, stack.classify, stack.insights)
 
 
-def knowledge_settings(settings: OperatorSettings) -> KnowledgeSettings:
-    """TESTFORGE_KNOWLEDGE_*; without a Qdrant server, a Qdrant folder on the operator's volume."""
-    found = KnowledgeSettings()
-    if found.url is None and "path" not in found.model_fields_set:
-        found = found.model_copy(update={"path": settings.store_root / ".knowledge"})
-    return found
+def knowledge_settings(settings: Settings, operator: OperatorSettings) -> KnowledgeSettings:
+    """TESTFORGE_KNOWLEDGE_*; without a Qdrant server, a Qdrant folder on the operator's volume
+    (TESTFORGE_OPERATOR_KNOWLEDGE_PATH, by default `.knowledge` under the store root)."""
+    knowledge = settings.knowledge
+    if knowledge.url is not None:
+        return knowledge
+    path = operator.knowledge_path or operator.store_root / ".knowledge"
+    return knowledge.model_copy(update={"path": path})
 
 
 def bootstrap(settings: OperatorSettings, configuration: k8s.Configuration) -> Operator:
+    shared = Settings.from_env()
+    llm = llm_services(shared)
     return Operator(
         kube=ClientKube(k8s.ApiClient(configuration)),
         store=LocalStore(settings.store_root),
@@ -87,7 +107,9 @@ def bootstrap(settings: OperatorSettings, configuration: k8s.Configuration) -> O
             service_account=settings.sandbox_service_account,
             image_pull_policy=settings.image_pull_policy,
         ),
-        designers=designers(),
+        designers=llm.designers,
         metrics=Metrics(),
-        knowledge=open_knowledge(knowledge_settings(settings)),
+        knowledge=open_knowledge(knowledge_settings(shared, settings)),
+        classify=llm.classify,
+        summarise=llm.summarise,
     )

@@ -122,3 +122,12 @@ def shard_prefix(namespace: str, run: str, index: int) -> str:
 
 def report_prefix(namespace: str, run: str) -> str:
     return f"{run_prefix(namespace, run)}/report"
+
+
+def healing_key(namespace: str, run: str, request_id: str) -> str:
+    """A run's HealingRequest (the domain object its HealingRequest CR refers to)."""
+    return f"{run_prefix(namespace, run)}/healing/{request_id}.json"
+
+
+def copy_change_key(namespace: str, run: str, request_id: str) -> str:
+    return f"{run_prefix(namespace, run)}/copy-changes/{request_id}.json"

@@ -1,7 +1,7 @@
 """Plan validation shared by every designer: steps must be executable against the model."""
 
 from testforge.domain.app_model import AppModel
-from testforge.domain.errors import ArtefactError
+from testforge.domain.errors import ArtifactError
 from testforge.domain.plan import TARGETED_ACTIONS, VALUED_ACTIONS, TestPlan
 
 
@@ -32,7 +32,7 @@ def plan_problems(plan: TestPlan, model: AppModel) -> list[str]:
 def ensure_valid(plan: TestPlan, model: AppModel) -> TestPlan:
     problems = plan_problems(plan, model)
     if problems:
-        raise ArtefactError(
+        raise ArtifactError(
             f"the {plan.designer} designer produced an invalid plan:\n  "
             + "\n  ".join(problems[:20]),
             fix="re-run design; if it persists, report it with the app model attached",

@@ -54,7 +54,7 @@ from testforge.domain.testdata import (
 )
 
 USERNAME = "$username"
-PASSWORD = "$password"  # placeholders: credentials never enter artefacts
+PASSWORD = "$password"  # placeholders: credentials never enter artifacts
 NO_MATCH_TERM = "zqxj-no-such-thing"
 MAX_INVALID_PER_FIELD = 2
 MAX_FOLLOWED_LINKS = 3

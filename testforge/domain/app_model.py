@@ -229,7 +229,7 @@ class AuthConfig(DomainModel):
     """How to sign in, and how to tell whether a session is signed in.
 
     `login_path` is a path without its query (a redirect's `?next=` is not part of the page).
-    Credentials themselves are never stored in artefacts.
+    Credentials themselves are never stored in artifacts.
     """
 
     scheme: AuthScheme = AuthScheme.FORM

@@ -268,6 +268,25 @@ class RunPhase(StrEnum):
         return self in {RunPhase.SUCCEEDED, RunPhase.FAILED, RunPhase.ERROR, RunPhase.CANCELLED}
 
 
+class StopCause(StrEnum):
+    """Why a run went to Reporting before its tests could decide its outcome. Set with that move
+    and read by the final decision: the phase never depends on the text of a reason."""
+
+    CANCELLED = "Cancelled"
+    RUN_TIMEOUT = "RunTimeout"
+    PROJECT_NOT_FOUND = "ProjectNotFound"
+    SUITE_NOT_PINNED = "SuiteNotPinned"
+    NO_TESTS_SELECTED = "NoTestsSelected"
+
+    @property
+    def final_phase(self) -> RunPhase:
+        if self is StopCause.CANCELLED:
+            return RunPhase.CANCELLED
+        if self is StopCause.NO_TESTS_SELECTED:
+            return RunPhase.SUCCEEDED
+        return RunPhase.ERROR
+
+
 class CleanupPolicy(StrEnum):
     """What happens to a finished run's Jobs and spec ConfigMaps (reports are always kept)."""
 
@@ -404,6 +423,7 @@ class TestRunStatus(StatusModel):
     report: ReportReference | None = None
     tokens: TokenUsage = Field(default_factory=TokenUsage)
     healing_requests: list[str] = Field(default_factory=list)
+    stop_cause: StopCause | None = None
     reason: str | None = Field(default=None, pattern=CAMEL_REASON)
     message: str | None = None
     conditions: list[Condition] = Field(default_factory=list, json_schema_extra=CONDITIONS_LIST)
@@ -437,7 +457,7 @@ class HealingRequestSpec(CRModel):
 
     project_ref: LocalObjectReference
     run_ref: LocalObjectReference
-    suite_hash: str = Field(min_length=1, max_length=128)
+    plan_hash: str = Field(min_length=1, max_length=128, description="Hash of the test plan")
     request_ref: str = Field(description="The domain HealingRequest in the artifact store")
     tests: list[str] = Field(default_factory=list, max_length=1000)
     key: str = Field(min_length=1, max_length=256, description="Locator registry key")

@@ -17,8 +17,8 @@ class ConfigurationError(TestForgeError):
     """Bad settings or arguments (exit code 2)."""
 
 
-class ArtefactError(TestForgeError):
-    """A JSON artefact that is missing, malformed or of the wrong kind."""
+class ArtifactError(TestForgeError):
+    """A JSON artifact that is missing, malformed or of the wrong kind."""
 
 
 class TargetUnreachableError(TestForgeError):

@@ -75,7 +75,7 @@ class HealingRequest(ReviewRequest):
     """One distinct heal of one registry key, however many tests needed it; kept for review,
     approval and learning (the HealingRequest CR's content)."""
 
-    suite_hash: str
+    plan_hash: str  # of the suite's plan (Suite.plan_hash)
     key: str
     page_url: str
     broken_ladder: LocatorLadder

@@ -124,7 +124,7 @@ class Summary(DomainModel):
 
 class RunResult(DomainModel):
     base_url: str
-    suite_hash: str
+    plan_hash: str  # the designed plan's hash (Suite.plan_hash), not the stored content's
     started_at: datetime
     finished_at: datetime
     workers: int

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import SecretStr, ValidationError
 
-from testforge.artefacts import read_suite
+from testforge.artifacts import read_suite
 from testforge.contracts.runtime import RuntimeConfig, runtime_env
 from testforge.discovery.auth import Credentials
 from testforge.domain.errors import ConfigurationError, ExecutionError
@@ -123,13 +123,15 @@ def _pytest(
     return process.returncode
 
 
-def collect(suite_dir: Path, request: ExecutionRequest, out: Path) -> list[str]:
+def collect(
+    suite_dir: Path, request: ExecutionRequest, out: Path, browser: BrowserSettings
+) -> list[str]:
     """The node ids the request selects, as pytest sees them."""
     args = ["--collect-only", *(["-m", request.select] if request.select else []), *request.nodeids]
     log = out / "logs" / "collect.log"
     if log.exists():
         log.unlink()
-    code = _pytest(suite_dir, args, _env(request, out, 0, BrowserSettings()), log, lambda: None)
+    code = _pytest(suite_dir, args, _env(request, out, 0, browser), log, lambda: None)
     if code == PYTEST_NO_TESTS:
         return []
     if code != PYTEST_OK:
@@ -183,7 +185,7 @@ def execute(
     # pytest runs inside the suite folder: every path handed to it must be absolute
     suite_dir, out = suite_dir.resolve(), out.resolve()
     started = datetime.now(UTC)
-    selected = collect(suite_dir, request, out)
+    selected = collect(suite_dir, request, out, browser)
     if request.order_seed is not None:
         random.Random(request.order_seed).shuffle(selected)  # pytest keeps the order given
     final: dict[str, TestResult] = {}
@@ -228,7 +230,7 @@ def execute(
         tests.append(result.model_copy(update={"flaky": flaky, "attempts": len(history[nodeid])}))
     return RunResult(
         base_url=request.base_url,
-        suite_hash=suite.plan_hash,
+        plan_hash=suite.plan_hash,
         started_at=started,
         finished_at=datetime.now(UTC),
         workers=request.workers,

@@ -15,7 +15,7 @@ from testforge.healing.features import FEATURES, Column, compare
 from testforge.healing.hints import ChangeHints
 from testforge.healing.model import DEFAULT_MODEL, ScoringModel, logit
 from testforge.healing.page import CandidatePage, ElementView, view_of
-from testforge.healing.policy import HealingPolicy, may_proceed
+from testforge.healing.policy import HealThresholds, may_proceed
 
 NO_MATCH = "no confident match"
 # How many top candidates the semantic port is asked about: it re-ranks, it does not search.
@@ -60,11 +60,11 @@ class HealingEngine:
 
     def __init__(
         self,
-        policy: HealingPolicy | None = None,
+        policy: HealThresholds | None = None,
         hints: ChangeHints | None = None,
         model: ScoringModel | None = None,
     ) -> None:
-        self.policy = policy or HealingPolicy()
+        self.policy = policy or HealThresholds()
         self.hints = hints
         self.model = model or DEFAULT_MODEL
         self._weights = [(f, self.model.weights.get(f.name, 0.0)) for f in FEATURES]

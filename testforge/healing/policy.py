@@ -1,4 +1,4 @@
-"""HealingPolicy: when a heal may proceed, and when it may be applied without a human."""
+"""HealThresholds: when a heal may proceed, and when it may be applied without a human."""
 
 from typing import Self
 
@@ -8,7 +8,7 @@ from testforge.domain.base import FrozenModel
 from testforge.domain.healing import HealingResult
 
 
-class HealingPolicy(FrozenModel):
+class HealThresholds(FrozenModel):
     """Thresholds on the calibrated confidence and on the score margin to the runner-up.
 
     The margin is in log-odds: 0.5 means the pick is 1.65 times likelier than the next candidate.
@@ -39,11 +39,11 @@ def margin(result: HealingResult) -> float:
     return result.candidates[0].score - result.candidates[1].score
 
 
-def may_proceed(confidence: float, gap: float, policy: HealingPolicy) -> bool:
+def may_proceed(confidence: float, gap: float, policy: HealThresholds) -> bool:
     return confidence >= policy.min_confidence and gap >= policy.min_margin
 
 
-def auto_applicable(result: HealingResult, policy: HealingPolicy) -> bool:
+def auto_applicable(result: HealingResult, policy: HealThresholds) -> bool:
     """True when the heal can be applied without review under `policy`.
 
     Rechecks the margin from the shortlist, so a result produced under a laxer policy is judged

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from testforge.artefacts import REGISTRY, ReviewQueue, read_model, write_model
-from testforge.domain.errors import ArtefactError
+from testforge.artifacts import REGISTRY, ReviewQueue, read_model, write_model
+from testforge.domain.errors import ArtifactError
 from testforge.domain.healing import HealingDecision, HealingRequest, HealingResult
 from testforge.domain.results import Heal, RunResult
 from testforge.domain.suite import LocatorRegistry, Provenance, ProvenanceSource, Suite
@@ -22,11 +22,11 @@ AutoApprove = Callable[[HealingResult], bool]
 Learner = Callable[[HealingRequest, bool], str | None]
 
 
-def request_id(suite_hash: str, heal: Heal) -> str:
+def request_id(plan_hash: str, heal: Heal) -> str:
     chosen = heal.result.chosen
     anchor = chosen.fingerprint.xpath if chosen else ""
     ladder = "|".join(r.describe() for r in heal.result.new_ladder)
-    digest = hashlib.sha256(f"{suite_hash}\n{heal.key}\n{anchor}\n{ladder}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{plan_hash}\n{heal.key}\n{anchor}\n{ladder}".encode()).hexdigest()
     return f"heal-{digest[:12]}"
 
 
@@ -50,7 +50,7 @@ def requests_from_run(
             found[rid] = HealingRequest(
                 id=rid,
                 created_at=now,
-                suite_hash=suite.plan_hash,
+                plan_hash=suite.plan_hash,
                 key=heal.key,
                 tests=[test.nodeid],
                 page_url=heal.page_url,
@@ -92,7 +92,7 @@ def decide(
 ) -> HealingRequest:
     request = find_request(suite_dir, rid)
     if request.decision is HealingDecision.APPLIED:
-        raise ArtefactError(
+        raise ArtifactError(
             f"{request.id} is already applied to the suite",
             fix="regenerate the suite to undo an applied heal",
         )
@@ -112,10 +112,10 @@ def apply_request(registry: LocatorRegistry, request: HealingRequest) -> Locator
     """The registry with the request's key re-pointed at the healed element (pure)."""
     chosen = request.result.chosen
     if chosen is None or not request.result.new_ladder:
-        raise ArtefactError(f"{request.id} has no healed element to apply")
+        raise ArtifactError(f"{request.id} has no healed element to apply")
     entry = registry.entries.get(request.key)
     if entry is None:
-        raise ArtefactError(
+        raise ArtifactError(
             f"{request.id} heals {request.key!r}, which is not in this suite's registry",
             fix="the request belongs to another suite; regenerate or discard it",
         )

@@ -8,7 +8,7 @@ it is kept next to the fingerprint, never inside it, so no scoring code can read
 from pathlib import Path
 
 from testforge.domain.base import FrozenModel
-from testforge.domain.errors import ArtefactError
+from testforge.domain.errors import ArtifactError
 from testforge.domain.fingerprint import BoundingBox, ElementFingerprint
 
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
@@ -166,7 +166,7 @@ def load_element(path: Path) -> LabelledElement:
     try:
         props = parse_properties(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ArtefactError(
+        raise ArtifactError(
             f"cannot read widget file {path}: {exc}",
             "check it is a UTF-8 java.util.Properties file",
         ) from exc
@@ -184,7 +184,7 @@ def _load_folder(folder: Path) -> tuple[LabelledElement, ...]:
 def load_app(folder: Path) -> SimiloApp:
     targets, candidates = folder / "target_widgets", folder / "candidate_widgets"
     if not targets.is_dir() or not candidates.is_dir():
-        raise ArtefactError(
+        raise ArtifactError(
             f"{folder} is not a Similo app folder",
             "it needs target_widgets/ and candidate_widgets/ subfolders",
         )
@@ -196,14 +196,14 @@ def load_app(folder: Path) -> SimiloApp:
 def load_dataset(root: Path) -> list[SimiloApp]:
     """Every app folder under `root`, sorted by name; other files (README) are skipped."""
     if not root.is_dir():
-        raise ArtefactError(f"dataset folder {root} does not exist", "pass a Similo dataset path")
+        raise ArtifactError(f"dataset folder {root} does not exist", "pass a Similo dataset path")
     apps = [
         load_app(folder)
         for folder in sorted(root.iterdir())
         if (folder / "target_widgets").is_dir()
     ]
     if not apps:
-        raise ArtefactError(
+        raise ArtifactError(
             f"no Similo apps under {root}",
             "expected <App>/target_widgets and <App>/candidate_widgets folders",
         )

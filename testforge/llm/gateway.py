@@ -47,7 +47,7 @@ class TaskUsage(BaseModel):
 
 
 class LLMReport(BaseModel):
-    """What the LLM did in a run and what it cost; written next to the run's other artefacts."""
+    """What the LLM did in a run and what it cost; written next to the run's other artifacts."""
 
     model_config = ConfigDict(extra="forbid")
 

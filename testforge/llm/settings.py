@@ -1,6 +1,6 @@
 """LLM settings, read once from the environment (prefix TESTFORGE_LLM_, plus ANTHROPIC_API_KEY).
 
-The API key is a SecretStr: it never appears in a repr, a log line or an artefact.
+The API key is a SecretStr: it never appears in a repr, a log line or an artifact.
 """
 
 from enum import StrEnum

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from testforge.artefacts import RESULTS, write_model
+from testforge.artifacts import RESULTS, write_model
 from testforge.domain.results import RunResult
 from testforge.reporting.badge import write_badge
 from testforge.reporting.html import write_html

@@ -2,7 +2,7 @@
 new ladder verified to address exactly the chosen element."""
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
@@ -16,7 +16,9 @@ from testforge.domain.suite import RegistryEntry
 from testforge.healing.engine import HealingEngine
 from testforge.healing.guarantee import without_asserted
 from testforge.healing.scope import in_scope
-from testforge.llm.rerank import RerankDecision
+
+if TYPE_CHECKING:  # the LLM layer loads only when a second opinion is configured
+    from testforge.llm.rerank import RerankDecision
 
 
 def verified_ladder(page: Page, fp: ElementFingerprint) -> LocatorLadder:
@@ -41,7 +43,7 @@ class SecondOpinion(Protocol):
 
     def choose(
         self, target: ElementFingerprint, candidates: list[HealingCandidate], k: int
-    ) -> RerankDecision | None: ...
+    ) -> "RerankDecision | None": ...
 
 
 class PageHealer:

@@ -24,7 +24,6 @@ from testforge.domain.app_model import AuthConfig, AuthScheme
 from testforge.domain.results import Failure, Heal, TestResult, TestStatus
 from testforge.domain.suite import LocatorRegistry
 from testforge.healing.engine import HealingEngine
-from testforge.llm.settings import LLMMode, LLMSettings
 from testforge.runtime.errors import (
     CopyChangedError,
     ElementNotFoundError,
@@ -223,6 +222,8 @@ def tf_engine(tf_config: RuntimeConfig) -> HealingEngine:
 @pytest.fixture(scope="session")
 def tf_second_opinion() -> SecondOpinion | None:
     """Claude as a tie-breaker for close heals, when an API key is configured (else None)."""
+    from testforge.llm.settings import LLMMode, LLMSettings
+
     settings = LLMSettings()
     if settings.mode is LLMMode.OFFLINE or settings.resolved_api_key() is None:
         return None  # no key: the LLM stack (and its SDK) is not even imported

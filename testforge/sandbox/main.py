@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from testforge.bootstrap import Settings
 from testforge.contracts.sandbox import (
     APP_MODEL_FILE,
     OUTPUT_FOLDERS,
@@ -27,7 +28,7 @@ from testforge.discovery.auth import Credentials
 from testforge.discovery.service import DiscoveryRequest, discover
 from testforge.domain.crd import Counts
 from testforge.domain.errors import (
-    ArtefactError,
+    ArtifactError,
     BrowserUnavailableError,
     ConfigurationError,
     ExecutionError,
@@ -53,7 +54,7 @@ _REASONS: dict[type[TestForgeError], tuple[str, bool]] = {
     SignInError: ("SignInFailed", False),
     BrowserUnavailableError: ("BrowserUnavailable", False),
     ConfigurationError: ("InvalidConfiguration", False),
-    ArtefactError: ("InvalidArtefact", False),
+    ArtifactError: ("InvalidArtifact", False),
     StoreError: ("StoreUnavailable", True),
     ExecutionError: ("RunnerFailed", True),
 }
@@ -183,7 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if spec.kind.value != args.kind:
             raise ConfigurationError(f"the spec is for {spec.kind.value}, not {args.kind}")
-        browser = BrowserSettings()
+        # The runner's composition root: settings read and validated once, before any work
+        # (inside the try: a bad setting reaches the operator as a summary like any failure).
+        browser = Settings.from_env().browser
         with tempfile.TemporaryDirectory(prefix="testforge-sandbox-") as work:
             if spec.kind is RunnerKind.DISCOVER:
                 summary = run_discover(spec, store, browser, env)

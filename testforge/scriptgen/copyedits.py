@@ -12,9 +12,9 @@ import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from testforge.artefacts import ReviewQueue
+from testforge.artifacts import ReviewQueue
 from testforge.domain.copyedit import CopyChangeRequest, CopyDecision
-from testforge.domain.errors import ArtefactError
+from testforge.domain.errors import ArtifactError
 from testforge.domain.results import RunResult
 from testforge.scriptgen.render import py_str
 
@@ -93,7 +93,7 @@ def decide(suite_dir: Path, rid: str, *, accept: bool, by: str) -> tuple[CopyCha
     assertions rewritten."""
     request = find_request(suite_dir, rid)
     if request.decision is not CopyDecision.PENDING:
-        raise ArtefactError(f"{request.id} is already {request.decision.value}")
+        raise ArtifactError(f"{request.id} is already {request.decision.value}")
     rewritten = 0
     if accept:
         for path in sorted((suite_dir / TESTS_DIR).rglob("test_*.py")):
@@ -105,7 +105,7 @@ def decide(suite_dir: Path, rid: str, *, accept: bool, by: str) -> tuple[CopyCha
                 path.write_text(new, encoding="utf-8")
                 rewritten += count
         if not rewritten:
-            raise ArtefactError(
+            raise ArtifactError(
                 f"no assertion of {request.key!r} expects {request.expected!r} in {suite_dir}",
                 fix="the suite was edited or regenerated since the run; reject this change",
             )

@@ -56,7 +56,7 @@ def test_an_invalid_include_pattern_names_the_pattern(tmp_path: Path) -> None:
     assert code == 2 and "'([' is not a valid regex" in output
 
 
-def test_a_malformed_artefact_names_the_file_and_the_command_that_makes_it(tmp_path: Path) -> None:
+def test_a_malformed_artifact_names_the_file_and_the_command_that_makes_it(tmp_path: Path) -> None:
     broken = tmp_path / "app-model.json"
     broken.write_text('{"pages": 3}')
     code, output = invoke("design", str(broken), "--out", str(tmp_path))

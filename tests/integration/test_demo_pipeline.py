@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from demo.versions import DEMO_PASSWORD, DEMO_USER
 from testforge.application.knowledge import learn
-from testforge.artefacts import read_suite
+from testforge.artifacts import read_suite
 from testforge.cluster.builders.manifests import Owner, SandboxConfig, healing_request
 from testforge.cluster.control import services
 from testforge.cluster.control.controller import HealingController, Operator
@@ -178,8 +178,9 @@ def _cluster_path(
     shard = run_execute(spec, store, BrowserSettings(), env, work / "shard")
     assert shard.result_ref is not None
     refs = (shard.result_ref,)
-    report = services.publish_report(store, NS, "r", refs, False, url, suite.hash, suite.ref)
-    recorded = services.record_heals(store, NS, "r", suite.ref, refs, lambda _: False)
+    finish = services.RunToFinish(NS, "r", url, suite.ref, refs, partial=False, record_heals=True)
+    stored = services.finish_stored_run(store, finish)
+    report, recorded = stored.report, stored.heal_requests
     kube = FakeKube()
     knowledge = PatternStore.in_memory()
     op = Operator(kube, store, SandboxConfig(), designers={}, knowledge=knowledge)
@@ -194,7 +195,9 @@ def _cluster_path(
         status = HealingController(op).reconcile(NS, manifest["metadata"]["name"])
         assert status is not None and status.decision.value == "Applied", status
         assert status.pattern_id is not None
-    assert store.get(knowledge_key(NS))  # the snapshot the next shards' workers load
+    op.refresh_snapshot(NS)  # as before the next run's shards start
+    exported = PatternStore.from_snapshot(store.root / knowledge_key(NS)).all()
+    assert sorted(p.id for p in exported) == sorted(p.id for p in knowledge.all())
     result = RunResult.model_validate_json(store.get(f"{report.ref}/report.json"))
     return result, [r for r, _ in recorded], knowledge.all()
 
@@ -238,7 +241,9 @@ def test_the_cluster_and_the_cli_finish_a_run_alike(
 ) -> None:
     """One application core: the same suite on v2 gives the same report, heal requests and
     learned patterns whichever driver runs it."""
-    every = collect(generated.suite_dir, ExecutionRequest(base_url=demo_v2), tmp_path / "c")
+    every = collect(
+        generated.suite_dir, ExecutionRequest(base_url=demo_v2), tmp_path / "c", BrowserSettings()
+    )
     nodeids = tuple(every[::3])  # a third of the suite: enough heals, half the time
     cli_suite = tmp_path / "cli-suite"
     shutil.copytree(generated.suite_dir, cli_suite)

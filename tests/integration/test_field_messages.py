@@ -23,7 +23,7 @@ from fastapi import FastAPI, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from demo.server import running_app
-from testforge.artefacts import read_suite
+from testforge.artifacts import read_suite
 from testforge.design.offline import OfflineDesigner
 from testforge.discovery.service import DiscoveryRequest
 from testforge.domain.app_model import CrawlLimits, FormProbe, ProbeKind, ValidityFlag

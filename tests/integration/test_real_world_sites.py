@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from demo.server import running_app
-from testforge.artefacts import read_suite
+from testforge.artifacts import read_suite
 from testforge.cli import app as cli
 from testforge.design.offline import OfflineDesigner
 from testforge.discovery.auth import Credentials

@@ -61,7 +61,7 @@ class CannedWork:
         ]
         result = RunResult(
             base_url=spec.base_url,
-            suite_hash="h",
+            plan_hash="h",
             started_at=now,
             finished_at=now,
             workers=1,

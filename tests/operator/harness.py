@@ -23,7 +23,7 @@ import kopf
 from kopf.testing import KopfRunner
 from kubernetes import client as k8s
 
-from controllers import runtime
+from controllers import process
 from testforge.cluster.adapters.kube import ClientKube, KubeError
 from testforge.cluster.bootstrap import OperatorSettings
 from testforge.cluster.builders.names import LABEL_ROLE
@@ -47,19 +47,19 @@ def operator_running(
     operator: Operator | None = None,
     namespace: str | None = None,
 ) -> Iterator[KopfRunner]:
-    runtime.CONNECTION.configuration = configuration
-    runtime.CONNECTION.settings = OperatorSettings(
+    process.CONNECTION.configuration = configuration
+    process.CONNECTION.settings = OperatorSettings(
         store_root=store_root,
         metrics_port=0,
         store_claim=None,
         sandbox_image="testforge/sandbox:dev",
     )
-    runtime.CONNECTION.operator = operator
+    process.CONNECTION.operator = operator
     scope = [f"--namespace={namespace}"] if namespace else ["--all-namespaces"]
     args = ["run", "--standalone", *scope, "-m", "controllers"]
     with KopfRunner(args, settings=settings_for_tests(), timeout=60) as runner:
         yield runner
-    runtime.CONNECTION.operator = None
+    process.CONNECTION.operator = None
     if runner.exception is not None:
         raise runner.exception
 

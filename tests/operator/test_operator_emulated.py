@@ -274,7 +274,7 @@ def _stored_heal(store_root: Path, suite: dict[str, Any], namespace: str) -> str
     """A domain HealingRequest for the suite's first registry key, stored as the run would."""
     from datetime import UTC, datetime
 
-    from testforge.artefacts import REGISTRY
+    from testforge.artifacts import REGISTRY
     from testforge.domain.fingerprint import ElementFingerprint
     from testforge.domain.healing import (
         HealingCandidate,
@@ -304,7 +304,7 @@ def _stored_heal(store_root: Path, suite: dict[str, Any], namespace: str) -> str
     request = HealingRequest(
         id="heal-0123456789ab",
         created_at=datetime.now(UTC),
-        suite_hash=suite["hash"],
+        plan_hash=suite["hash"],
         key=key,
         tests=["tests/test_home.py::test_loads"],
         page_url="http://shop.test/",
@@ -319,7 +319,7 @@ def _stored_heal(store_root: Path, suite: dict[str, Any], namespace: str) -> str
     return ref
 
 
-def _healing_request(namespace: str, ref: str, key: str, suite_hash: str) -> dict[str, Any]:
+def _healing_request(namespace: str, ref: str, key: str, plan_hash: str) -> dict[str, Any]:
     return {
         "apiVersion": API_VERSION,
         "kind": "HealingRequest",
@@ -327,7 +327,7 @@ def _healing_request(namespace: str, ref: str, key: str, suite_hash: str) -> dic
         "spec": {
             "projectRef": {"name": "shop"},
             "runRef": {"name": "r1"},
-            "suiteHash": suite_hash,
+            "planHash": plan_hash,
             "requestRef": ref,
             "key": key,
             "pageUrl": "http://shop.test/",

@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from testforge.artefacts import write_model, write_suite
+from testforge.artifacts import write_model, write_suite
 from testforge.design.offline import OfflineDesigner
 from testforge.discovery.auth import Credentials
 from testforge.discovery.service import DiscoveryRequest, discover
@@ -157,7 +157,7 @@ def load_judgements() -> Judgements:
 
 
 class Measurement:
-    """Measures one application; every step writes its artefacts under `out`."""
+    """Measures one application; every step writes its artifacts under `out`."""
 
     def __init__(
         self,

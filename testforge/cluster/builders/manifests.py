@@ -207,7 +207,7 @@ def healing_request(run: Owner, project: str, request: HealingRequest, ref: str)
     spec = HealingRequestSpec(
         project_ref=LocalObjectReference(name=project),
         run_ref=LocalObjectReference(name=run.name),
-        suite_hash=request.suite_hash,
+        plan_hash=request.plan_hash,
         request_ref=ref,
         tests=request.tests,
         key=request.key,

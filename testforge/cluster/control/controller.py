@@ -6,7 +6,6 @@ The status is written last and only when the actions succeeded, so an interrupte
 the previous status in place and the next pass repeats the same idempotent actions.
 """
 
-import logging
 import tempfile
 import threading
 from collections import defaultdict
@@ -19,11 +18,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from testforge.application.knowledge import learn, snapshot
+from testforge.application.runs import Summariser
+from testforge.application.suites import Classifier
 from testforge.cluster.adapters.kube import KubeApi
 from testforge.cluster.builders import names
 from testforge.cluster.builders.manifests import Manifest, Owner, SandboxConfig, healing_request
 from testforge.cluster.control import services
 from testforge.cluster.control.metrics import Metrics
+from testforge.cluster.logs import logger
 from testforge.cluster.reconcile.actions import CreateChildren, DeleteChildren, Emit
 from testforge.cluster.reconcile.healing import ApplyHeal, reconcile_healing
 from testforge.cluster.reconcile.observed import JobView, job_view, parse_summary
@@ -38,10 +40,9 @@ from testforge.cluster.reconcile.projects import (
 from testforge.cluster.reconcile.runs import (
     Action,
     Decision,
-    ProjectView,
-    PublishReport,
-    RecordHeals,
-    RunView,
+    FinishRun,
+    ProjectSuite,
+    RunState,
     reconcile_run,
 )
 from testforge.contracts.sandbox import (
@@ -66,14 +67,13 @@ from testforge.domain.crd import (
 )
 from testforge.domain.errors import ConfigurationError, TestForgeError
 from testforge.domain.healing import HealingRequest
-from testforge.healing.policy import HealingPolicy as EnginePolicy
-from testforge.healing.policy import auto_applicable
+from testforge.healing.policy import HealThresholds, auto_applicable
 from testforge.storage.port import ArtifactStore, StoreError, get_model
 
 if TYPE_CHECKING:
     from testforge.knowledge.store import PatternStore
 
-log = logging.getLogger("testforge.operator")
+log = logger()
 # Decisions a pattern is learned from: an applied heal counts for its shape, a rejected against.
 LEARNED = {HealDecision.APPLIED, HealDecision.REJECTED}
 M = TypeVar("M", bound=BaseModel)
@@ -95,19 +95,50 @@ class Operator:
     metrics: Metrics = field(default_factory=Metrics)
     # Learns from decided heals; None when learning is off (TESTFORGE_KNOWLEDGE_ENABLED=0).
     knowledge: "PatternStore | None" = None
+    # Classifies discovered pages before design and writes a finished run's insights (the LLM
+    # stack's, as `testforge run` does); None: neither.
+    classify: Classifier | None = None
+    summarise: Summariser | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _locks: dict[tuple[str, str], threading.Lock] = field(
         default_factory=lambda: defaultdict(threading.Lock)
     )
+    # How many decisions were learned since startup, and how many each namespace's snapshot in
+    # the store holds: a snapshot is exported when a run needs it, once per batch of decisions.
+    _learned: int = 0
+    _exported: dict[str, int] = field(default_factory=dict)
+    _knowledge_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def project_lock(self, namespace: str, name: str) -> threading.Lock:
         return self._locks[(namespace, name)]
+
+    def learn(self, namespace: str, request: HealingRequest, approved: bool) -> str | None:
+        """Count a decided heal's change shape; its id for the HealingRequest's status."""
+        if self.knowledge is None:
+            return None
+        with self._knowledge_lock:
+            pattern = learn(self.knowledge, request, namespace, approved=approved)
+            self._learned += 1
+        return pattern
+
+    def refresh_snapshot(self, namespace: str) -> None:
+        """Bring the namespace's patterns snapshot (what its sandbox workers load) up to date
+        before its shards start; after a restart, the first run of each namespace exports."""
+        if self.knowledge is None:
+            return
+        with self._knowledge_lock:
+            if self._exported.get(namespace) == self._learned:
+                return
+            with tempfile.TemporaryDirectory(prefix="testforge-knowledge-") as tmp:
+                exported = snapshot(self.knowledge, Path(tmp) / "patterns.json")
+                self.store.put(knowledge_key(namespace), exported.read_bytes())
+            self._exported[namespace] = self._learned
 
     def emit(self, owner: Owner, event: Emit) -> None:
         try:
             self.kube.event(owner, event.type, event.reason, event.message)
         except TestForgeError as exc:  # an event is a courtesy; losing one must not stop work
-            log.warning("event not posted for %s/%s: %s", owner.namespace, owner.name, exc)
+            log.warning("event_not_posted", reason=event.reason, error=str(exc))
 
 
 def owner_of(body: dict[str, Any]) -> Owner:
@@ -150,7 +181,7 @@ class RunController:
     def __init__(self, op: Operator) -> None:
         self.op = op
 
-    def _project(self, namespace: str, name: str, load_cases: bool) -> ProjectView | None:
+    def _project(self, namespace: str, name: str, load_cases: bool) -> ProjectSuite | None:
         body = self.op.kube.get("TestProject", namespace, name)
         if body is None:
             return None
@@ -158,14 +189,14 @@ class RunController:
         status = _parse(TestProjectStatus, body.get("status"), f"TestProject {name} status")
         suite = status.suite
         cases = services.load_cases(self.op.store, suite.ref) if suite and load_cases else None
-        return ProjectView(
+        return ProjectSuite(
             spec=spec,
             suite_ref=suite.ref if suite else None,
             suite_hash=suite.hash if suite else None,
             cases=cases,
         )
 
-    def _jobs(self, run: RunView) -> dict[str, JobView]:
+    def _jobs(self, run: RunState) -> dict[str, JobView]:
         ns, name = run.owner.namespace, run.owner.name
         prefixes = {s.job: shard_prefix(ns, name, s.index) for s in run.status.shards}
         return {
@@ -187,7 +218,7 @@ class RunController:
         pinned = None
         if phase is RunPhase.PREPARING and current.suite_ref is not None:
             pinned = services.load_cases(self.op.store, current.suite_ref)
-        run = RunView(
+        run = RunState(
             owner=owner_of(body),
             generation=int(body["metadata"].get("generation") or 1),
             created=_created(body),
@@ -213,29 +244,18 @@ class RunController:
         return decision
 
     def _act(
-        self, run: RunView, project: ProjectView | None, status: TestRunStatus, action: Action
+        self, run: RunState, project: ProjectSuite | None, status: TestRunStatus, action: Action
     ) -> dict[str, Any]:
         op, ns = self.op, run.owner.namespace
         if isinstance(action, CreateChildren):
+            op.refresh_snapshot(ns)  # the shards' workers heal with what was learned so far
             self._create(action.manifests)
         elif isinstance(action, DeleteChildren):
             for job in action.jobs:
                 op.kube.delete("Job", ns, job)
                 op.kube.delete("ConfigMap", ns, job)
-        elif isinstance(action, RecordHeals):
-            return {"healing_requests": self._record_heals(run, status, action)}
-        elif isinstance(action, PublishReport):
-            report = services.publish_report(
-                op.store,
-                ns,
-                run.owner.name,
-                action.result_refs,
-                action.partial,
-                run.spec.url or (project.spec.url if project else ""),
-                status.suite_hash or "",
-                status.suite_ref,
-            )
-            return {"report": report}
+        elif isinstance(action, FinishRun):
+            return self._finish(run, project, status, action)
         elif isinstance(action, Emit):
             op.emit(run.owner, action)
         return {}
@@ -245,23 +265,37 @@ class RunController:
             if self.op.kube.create(manifest):
                 self.op.metrics.children_created.labels(manifest["kind"]).inc()
 
-    def _record_heals(self, run: RunView, status: TestRunStatus, action: RecordHeals) -> list[str]:
-        if status.suite_ref is None:
-            return []
-        recorded = services.record_heals(
+    def _finish(
+        self,
+        run: RunState,
+        project: ProjectSuite | None,
+        status: TestRunStatus,
+        action: FinishRun,
+    ) -> dict[str, Any]:
+        """The run's report and heal requests, then a HealingRequest object per request (each
+        created once by name, so a retried pass adds none)."""
+        stored = services.finish_stored_run(
             self.op.store,
-            run.owner.namespace,
-            run.owner.name,
-            status.suite_ref,
-            action.result_refs,
-            auto_approve=lambda _: False,  # the HealingRequest controller applies the policy
+            services.RunToFinish(
+                namespace=run.owner.namespace,
+                run=run.owner.name,
+                base_url=run.spec.url or (project.spec.url if project else ""),
+                suite_ref=status.suite_ref,
+                result_refs=action.result_refs,
+                partial=action.partial,
+                record_heals=action.record_heals,
+            ),
+            self.op.summarise,
         )
         manifests = [
             healing_request(run.owner, run.spec.project_ref.name, request, ref)
-            for request, ref in recorded
+            for request, ref in stored.heal_requests
         ]
         self._create(tuple(manifests))
-        return [m["metadata"]["name"] for m in manifests]
+        updates: dict[str, Any] = {"report": stored.report}
+        if action.record_heals:
+            updates["healing_requests"] = [m["metadata"]["name"] for m in manifests]
+        return updates
 
 
 class ProjectController:
@@ -351,6 +385,7 @@ class ProjectController:
                     action.app_model_ref,
                     designer,
                     status.discovery,
+                    self.op.classify,
                 )
         except StoreError:
             raise  # transient: retried with backoff by the handler
@@ -384,11 +419,11 @@ class HealingController:
         )
         request = get_model(self.op.store, spec.request_ref, HealingRequest)
         result = request.result
-        engine = EnginePolicy(
+        engine = HealThresholds(
             auto_apply_confidence=policy.auto_apply_confidence if policy else 1.0,
-            min_confidence=min(EnginePolicy().min_confidence, policy.auto_apply_confidence)
+            min_confidence=min(HealThresholds().min_confidence, policy.auto_apply_confidence)
             if policy
-            else EnginePolicy().min_confidence,
+            else HealThresholds().min_confidence,
         )
         observed = status.model_copy(
             update={
@@ -426,25 +461,12 @@ class HealingController:
             else:
                 self.op.emit(owner, action)
         if updated.decision in LEARNED and updated.pattern_id is None:
-            pattern = self._learn(namespace, request, updated)
+            approved = updated.decision is HealDecision.APPLIED
+            pattern = self.op.learn(namespace, request, approved)
             updated = updated.model_copy(update={"pattern_id": pattern})
         if updated != status:
             self.op.kube.patch_status("HealingRequest", namespace, name, updated.wire())
         return updated
-
-    def _learn(
-        self, namespace: str, request: HealingRequest, status: HealingRequestStatus
-    ) -> str | None:
-        """Learn the decision once (its pattern id goes to the status) and keep the namespace's
-        snapshot for the sandbox runners, as `testforge heal` does on one machine."""
-        if self.op.knowledge is None:
-            return None
-        approved = status.decision is HealDecision.APPLIED
-        pattern = learn(self.op.knowledge, request, namespace, approved=approved)
-        with tempfile.TemporaryDirectory(prefix="testforge-knowledge-") as tmp:
-            exported = snapshot(self.op.knowledge, Path(tmp) / "patterns.json")
-            self.op.store.put(knowledge_key(namespace), exported.read_bytes())
-        return pattern
 
     def _apply(self, namespace: str, project: str, request_ref: str) -> SuiteReference:
         with self.op.project_lock(namespace, project):

@@ -9,7 +9,6 @@ backoff. Only the loop's step decides that the object needs no more reconciling.
 """
 
 import enum
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -17,13 +16,14 @@ from typing import Literal, Protocol
 from testforge.cluster.adapters.kube import KubeError
 from testforge.cluster.control.controller import InvalidResourceError, Operator, owner_of
 from testforge.cluster.control.wakeups import Key, Wakeups
+from testforge.cluster.logs import logger
 from testforge.cluster.reconcile import conditions as cond
 from testforge.cluster.reconcile.actions import Emit
 from testforge.domain.crd import Condition
 from testforge.domain.errors import TestForgeError
 from testforge.storage.port import StoreError
 
-log = logging.getLogger("testforge.operator")
+log = logger()
 BACKOFF_S, MAX_BACKOFF_S = 5.0, 300.0
 
 
@@ -86,15 +86,8 @@ async def follow(
             reason = failure_reason(exc)
             failure = Failure(reason, str(exc), backoff(streak), announce=reason != last)
             last = reason
-            kind, namespace, name = key
             log.warning(
-                "%s %s/%s: %s: %s; retrying in %.0f s",
-                kind,
-                namespace,
-                name,
-                reason,
-                exc,
-                failure.retry_in,
+                "reconcile_failed", reason=reason, error=str(exc), retry_in_s=failure.retry_in
             )
             await report(failure)
             await wakeups.wait(key, failure.retry_in, stopped.wait)
@@ -134,7 +127,7 @@ def record_failure(
         operator.kube.patch_status(kind, namespace, name, {"conditions": wire})
     except TestForgeError as exc:
         # A 403 on the status itself: the log is all that is left.
-        log.warning("could not record %s: %s", reason, exc)
+        log.warning("failure_not_recorded", reason=reason, error=str(exc))
     if announce and body is not None:
         operator.emit(owner_of(body), Emit("Warning", reason, message))
 

@@ -1,19 +1,27 @@
 """The operator's work that is not Kubernetes: suites, reports and heals in the artifact store.
 
-Called by the controllers for the actions the reconcilers decide (GenerateSuite, PublishReport,
-RecordHeals, ApplyHeal). Every write goes to a key derived from its inputs, so doing an action
+Called by the controllers for the actions the reconcilers decide (GenerateSuite, FinishRun,
+ApplyHeal). Every write goes to a key derived from its inputs, so doing an action
 twice after a crash overwrites the same objects instead of adding new ones.
 """
 
 import hashlib
 import json
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from testforge.application.runs import FinishedRun, finish_run
-from testforge.artefacts import SUITE_META, read_suite, write_suite
-from testforge.contracts.sandbox import RESULT_FILE, report_prefix, run_prefix, suite_prefix
+from testforge.application.runs import Summariser, finish_run
+from testforge.application.suites import Classifier, design_suite
+from testforge.artifacts import SUITE_META, read_suite, write_suite
+from testforge.contracts.sandbox import (
+    RESULT_FILE,
+    copy_change_key,
+    healing_key,
+    report_prefix,
+    suite_prefix,
+)
 from testforge.design.port import TestDesigner
 from testforge.domain.app_model import AppModel
 from testforge.domain.crd import DiscoverySummary, ReportReference, SuiteReference, TokenUsage
@@ -21,10 +29,8 @@ from testforge.domain.healing import HealingRequest
 from testforge.domain.results import RunResult
 from testforge.domain.suite import Suite, SuiteCase
 from testforge.healing import review
-from testforge.healing.review import AutoApprove
 from testforge.llm.usage import Usage
 from testforge.reporting.service import HTML, JUNIT, write_reports
-from testforge.scriptgen.render import generate_suite
 from testforge.storage.port import (
     ArtifactStore,
     StoreError,
@@ -77,13 +83,13 @@ def generate_and_store(
     app_model_ref: str,
     designer: TestDesigner,
     discovery: DiscoverySummary,
+    classify: Classifier | None = None,
 ) -> tuple[SuiteReference, DiscoverySummary, TokenUsage]:
     """The suite designed and stored, the discovery summary completed, and what this design
     billed (returned, not read back from the designer, which other projects share)."""
-    model = get_model(store, app_model_ref, AppModel)
-    designed = designer.design(model)
-    suite = generate_suite(designed.plan, model)
-    reference = store_suite(store, namespace, project, suite, applied=[])
+    built = design_suite(get_model(store, app_model_ref, AppModel), designer, classify)
+    model, designed = built.model, built.designed
+    reference = store_suite(store, namespace, project, built.suite, applied=[])
     summary = discovery.model_copy(
         update={
             "pages": len(model.pages),
@@ -108,12 +114,12 @@ def load_suite(store: ArtifactStore, suite_ref: str, work: Path) -> Suite:
     return read_suite(download_dir(store, suite_ref, work))
 
 
-def merge_results(results: list[RunResult], base_url: str, suite_hash: str) -> RunResult:
+def merge_results(results: list[RunResult], base_url: str, plan_hash: str) -> RunResult:
     now = datetime.now(UTC)
     if not results:
         return RunResult(
             base_url=base_url,
-            suite_hash=suite_hash,
+            plan_hash=plan_hash,
             started_at=now,
             finished_at=now,
             workers=0,
@@ -121,7 +127,7 @@ def merge_results(results: list[RunResult], base_url: str, suite_hash: str) -> R
         )
     return RunResult(
         base_url=results[0].base_url,
-        suite_hash=results[0].suite_hash,
+        plan_hash=results[0].plan_hash,
         started_at=min(r.started_at for r in results),
         finished_at=max(r.finished_at for r in results),
         workers=sum(r.workers for r in results),
@@ -141,63 +147,64 @@ def read_results(store: ArtifactStore, refs: tuple[str, ...]) -> tuple[list[RunR
     return found, lost
 
 
-def _finished(
-    store: ArtifactStore, suite_ref: str, merged: RunResult, auto_approve: AutoApprove
-) -> FinishedRun:
-    with tempfile.TemporaryDirectory(prefix="testforge-suite-") as tmp:
-        suite = load_suite(store, suite_ref, Path(tmp))
-    return finish_run(merged, suite, auto_approve)
+@dataclass(frozen=True)
+class StoredRun:
+    """A finished run in the artifact store: its report, and its heal requests with their keys."""
+
+    report: ReportReference
+    heal_requests: list[tuple[HealingRequest, str]]
 
 
-def publish_report(
-    store: ArtifactStore,
-    namespace: str,
-    run: str,
-    refs: tuple[str, ...],
-    partial: bool,
-    base_url: str,
-    suite_hash: str,
-    suite_ref: str | None,
-) -> ReportReference:
-    """The merged shards' report, finished as on one machine (heals name their requests)."""
-    results, lost = read_results(store, refs)
-    merged = merge_results(results, base_url, suite_hash)
-    if results and suite_ref is not None:
-        merged = _finished(store, suite_ref, merged, auto_approve=lambda _: False).result
-    if partial or lost:
+@dataclass(frozen=True)
+class RunToFinish:
+    namespace: str
+    run: str
+    base_url: str
+    suite_ref: str | None  # the suite the run pinned; None when it never got that far
+    result_refs: tuple[str, ...]
+    partial: bool
+    record_heals: bool
+
+
+def finish_stored_run(
+    store: ArtifactStore, run: RunToFinish, summarise: Summariser | None = None
+) -> StoredRun:
+    """The shards' results finished as on one machine (`finish_run`: heals decided and linked
+    to their requests, copy changes, insights), stored under the run's keys, and reported. Every
+    key derives from the run and the requests' ids, so finishing twice overwrites."""
+    results, lost = read_results(store, run.result_refs)
+    with tempfile.TemporaryDirectory(prefix="testforge-finish-") as tmp:
+        suite = load_suite(store, run.suite_ref, Path(tmp)) if run.suite_ref else None
+        merged = merge_results(results, run.base_url, suite.plan_hash if suite else "")
+        recorded: list[tuple[HealingRequest, str]] = []
+        if results and suite is not None:
+            # The HealingRequest controller applies the project's policy: nothing auto-approves.
+            finished = finish_run(merged, suite, lambda _: False, summarise)
+            merged = finished.result
+            if run.record_heals:
+                recorded = [
+                    (r, put_model(store, healing_key(run.namespace, run.run, r.id), r))
+                    for r in finished.heal_requests
+                ]
+            for change in finished.copy_changes:
+                put_model(store, copy_change_key(run.namespace, run.run, change.id), change)
+    if run.partial or lost:
         note = "partial report: some shards did not finish or their results were lost"
         merged = merged.model_copy(update={"notes": [*merged.notes, note, *lost]})
-    prefix = report_prefix(namespace, run)
+    report = report_prefix(run.namespace, run.run)
     with tempfile.TemporaryDirectory(prefix="testforge-report-") as tmp:
         write_reports(merged, Path(tmp))
-        upload_dir(store, Path(tmp), prefix)
-    return ReportReference.model_validate(
+        upload_dir(store, Path(tmp), report)
+    reference = ReportReference.model_validate(
         {
-            "ref": prefix,
-            "html": f"{prefix}/{HTML}",
-            "junit": f"{prefix}/{JUNIT}",
-            "json": f"{prefix}/{RESULT_FILE}",
-            "partial": partial or bool(lost),
+            "ref": report,
+            "html": f"{report}/{HTML}",
+            "junit": f"{report}/{JUNIT}",
+            "json": f"{report}/{RESULT_FILE}",
+            "partial": run.partial or bool(lost),
         }
     )
-
-
-def record_heals(
-    store: ArtifactStore,
-    namespace: str,
-    run: str,
-    suite_ref: str,
-    refs: tuple[str, ...],
-    auto_approve: AutoApprove,
-) -> list[tuple[HealingRequest, str]]:
-    """One stored HealingRequest per distinct heal in the run, with its store key."""
-    results, _ = read_results(store, refs)
-    if not results:
-        return []
-    merged = merge_results(results, results[0].base_url, results[0].suite_hash)
-    requests = _finished(store, suite_ref, merged, auto_approve).heal_requests
-    prefix = f"{run_prefix(namespace, run)}/healing"
-    return [(r, put_model(store, f"{prefix}/{r.id}.json", r)) for r in requests]
+    return StoredRun(reference, recorded)
 
 
 def apply_heal(

@@ -1,9 +1,11 @@
 """The TestRun lifecycle: one phase enum, transitions forward only, checked here and nowhere else.
 
-Pending -> Preparing -> Running -> Healing -> Reporting -> Succeeded | Failed | Error | Cancelled.
-A phase may be skipped (no heals: Running -> Reporting; cancelled while Pending: -> Reporting), but
-never revisited, and a finished phase is final. A run that went back would re-create Jobs; making
-that impossible in one function is what keeps restarts from duplicating work.
+Pending -> Preparing -> Running -> Healing | Reporting -> Succeeded | Failed | Error | Cancelled.
+Healing is a run with heals to record, Reporting one without (or one stopped early: cancelled,
+timed out); both finish the run in one pass. A phase may be skipped (cancelled while Pending:
+-> Reporting), but never revisited, and a finished phase is final. A run that went back would
+re-create Jobs; making that impossible in one function is what keeps restarts from duplicating
+work.
 """
 
 from testforge.domain.crd import RunPhase

@@ -31,6 +31,7 @@ from testforge.domain.crd import (
     RunPhase,
     ShardState,
     ShardStatus,
+    StopCause,
     TestProjectSpec,
     TestRunSpec,
     TestRunStatus,
@@ -38,12 +39,12 @@ from testforge.domain.crd import (
 from testforge.domain.suite import SuiteCase
 
 POLL_RUNNING_S = 30.0  # a safety net: Job events wake the controller long before this
-CANCELLED, TIMED_OUT = "Cancelled", "RunTimeout"
-SUITE_NOT_PINNED = "SuiteNotPinned"
 
 
 @dataclass(frozen=True)
-class ProjectView:
+class ProjectSuite:
+    """The run's project as a run sees it: its spec and its current stored suite."""
+
     spec: TestProjectSpec
     suite_ref: str | None
     suite_hash: str | None
@@ -51,7 +52,9 @@ class ProjectView:
 
 
 @dataclass(frozen=True)
-class RunView:
+class RunState:
+    """The TestRun as observed: its identity, spec, status and the cases it pinned."""
+
     owner: Owner
     generation: int
     created: datetime
@@ -64,21 +67,17 @@ class RunView:
 
 
 @dataclass(frozen=True)
-class RecordHeals:
-    """Create a HealingRequest for each heal in the shards' results."""
-
-    result_refs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PublishReport:
-    """Merge the shards' results into one report (partial when some are missing)."""
+class FinishRun:
+    """Finish the run as on one machine (`application.runs.finish_run`), in one pass over the
+    shards' results: the merged report (partial when some are missing), its copy changes and
+    insights, and a HealingRequest for each heal when `record_heals`."""
 
     result_refs: tuple[str, ...]
     partial: bool
+    record_heals: bool
 
 
-Action = CreateChildren | DeleteChildren | RecordHeals | PublishReport | Emit
+Action = CreateChildren | DeleteChildren | FinishRun | Emit
 
 
 @dataclass
@@ -89,7 +88,7 @@ class Decision:
 
 
 def _move(
-    run: RunView,
+    run: RunState,
     status: TestRunStatus,
     phase: RunPhase,
     reason: str,
@@ -109,6 +108,14 @@ def _move(
     if phase.finished and updated.completion_time is None:
         updated = updated.model_copy(update={"completion_time": now})
     return updated.model_copy(update={"conditions": run_conditions(updated, run.generation, now)})
+
+
+def _stopped(
+    run: RunState, status: TestRunStatus, cause: StopCause, message: str, now: datetime
+) -> TestRunStatus:
+    """`status` sent to Reporting by `cause`, which then decides the final phase."""
+    reporting = status.model_copy(update={"stop_cause": cause})
+    return _move(run, reporting, RunPhase.REPORTING, cause.value, message, now)
 
 
 def run_conditions(status: TestRunStatus, generation: int, now: datetime) -> list[Condition]:
@@ -145,8 +152,8 @@ def _backoff(status: TestRunStatus, now: datetime) -> float:
 
 
 def shard_children(
-    run: RunView,
-    project: ProjectView,
+    run: RunState,
+    project: ProjectSuite,
     suite_ref: str,
     shard: ShardStatus,
     nodeids: tuple[str, ...],
@@ -178,7 +185,7 @@ def shard_children(
 
 
 def _plan(
-    run: RunView, project: ProjectView | None, now: datetime, config: SandboxConfig
+    run: RunState, project: ProjectSuite | None, now: datetime, config: SandboxConfig
 ) -> Decision:
     """Pending: wait for a project with a stored suite, then fix the shards for good."""
     status = run.status
@@ -218,11 +225,10 @@ def _plan(
         }
     )
     if not shards:
-        nothing = _move(
+        nothing = _stopped(
             run,
             planned,
-            RunPhase.REPORTING,
-            "NoTestsSelected",
+            StopCause.NO_TESTS_SELECTED,
             "the selection matches no test of the suite",
             now,
         )
@@ -233,8 +239,8 @@ def _plan(
 
 
 def _prepare(
-    run: RunView,
-    project: ProjectView | None,
+    run: RunState,
+    project: ProjectSuite | None,
     jobs: dict[str, JobView],
     now: datetime,
     config: SandboxConfig,
@@ -243,11 +249,10 @@ def _prepare(
     suite pinned in Pending; the project only lends its spec (URL, sandbox, auth)."""
     if project is None:
         # The project vanished between planning and creating: nothing to run against.
-        error = _move(
+        error = _stopped(
             run,
             run.status,
-            RunPhase.REPORTING,
-            "ProjectNotFound",
+            StopCause.PROJECT_NOT_FOUND,
             "the TestProject was deleted before the run's Jobs were created",
             now,
         )
@@ -255,11 +260,10 @@ def _prepare(
     suite_ref, pinned = run.status.suite_ref, run.pinned_cases
     if suite_ref is None or pinned is None:
         # Pending sets suiteRef with the shards, so only an edited status gets here.
-        error = _move(
+        error = _stopped(
             run,
             run.status,
-            RunPhase.REPORTING,
-            SUITE_NOT_PINNED,
+            StopCause.SUITE_NOT_PINNED,
             "the run is Preparing without the suite it pinned (status.suiteRef)",
             now,
         )
@@ -342,7 +346,7 @@ def _sum(shards: list[ShardStatus], total: int) -> Counts:
     )
 
 
-def _follow(run: RunView, jobs: dict[str, JobView], now: datetime) -> Decision:
+def _follow(run: RunState, jobs: dict[str, JobView], now: datetime) -> Decision:
     """Running: follow the Jobs; when all have finished, go on to healing or reporting."""
     shards = [observe_shard(s, jobs.get(s.job)) for s in run.status.shards]
     status = run.status.model_copy(
@@ -370,11 +374,11 @@ def _refs(status: TestRunStatus) -> tuple[str, ...]:
 
 
 def outcome(status: TestRunStatus) -> tuple[RunPhase, str, str]:
-    """The final phase, reason and message of a run whose shards have all finished."""
-    if status.reason == CANCELLED:
-        return RunPhase.CANCELLED, CANCELLED, status.message or "cancelled by spec.cancel"
-    if status.reason in {TIMED_OUT, "ProjectNotFound", SUITE_NOT_PINNED}:
-        return RunPhase.ERROR, status.reason, status.message or ""
+    """The final phase, reason and message of a run whose shards have all finished: its stop
+    cause when it was stopped, else what its shards and tests did."""
+    cause = status.stop_cause
+    if cause is not None and cause is not StopCause.NO_TESTS_SELECTED:
+        return cause.final_phase, cause.value, status.message or ""
     broken = [s for s in status.shards if s.state is ShardState.FAILED]
     if broken:
         first = broken[0]
@@ -389,13 +393,13 @@ def outcome(status: TestRunStatus) -> tuple[RunPhase, str, str]:
     counts = status.counts
     if counts.failed:
         return RunPhase.FAILED, "TestsFailed", f"{counts.failed} of {counts.total} tests failed"
-    if status.reason == "NoTestsSelected":
-        return RunPhase.SUCCEEDED, "NoTestsSelected", status.message or ""
+    if cause is StopCause.NO_TESTS_SELECTED:
+        return cause.final_phase, cause.value, status.message or ""
     healed = f" ({counts.healed} healed)" if counts.healed else ""
     return RunPhase.SUCCEEDED, "AllTestsPassed", f"{counts.passed} of {counts.total} passed{healed}"
 
 
-def _cleanup(run: RunView, phase: RunPhase) -> list[Action]:
+def _cleanup(run: RunState, phase: RunPhase) -> list[Action]:
     policy = run.spec.cleanup
     if policy is CleanupPolicy.ALWAYS or (
         policy is CleanupPolicy.ON_SUCCESS and phase is RunPhase.SUCCEEDED
@@ -405,20 +409,20 @@ def _cleanup(run: RunView, phase: RunPhase) -> list[Action]:
     return []
 
 
-def _report(run: RunView, now: datetime) -> Decision:
-    """Reporting: publish the (possibly partial) report and finish. The controller runs the
-    actions before it writes the status, so no run is ever finished without its report."""
+def _finish(run: RunState, now: datetime, record_heals: bool) -> Decision:
+    """Healing or Reporting: finish the run (its report, and its heals when there are some to
+    record) and end it. The controller runs the actions before it writes the status, so no run
+    is ever finished without its report, and a retry finishes it again to the same keys."""
     status = run.status
     partial = any(s.state is not ShardState.SUCCEEDED for s in status.shards)
     phase, reason, message = outcome(status)
     final = _move(run, status, phase, reason, message, now)
-    return Decision(
-        final, [PublishReport(_refs(status), partial), *_cleanup(run, phase), _event(final)]
-    )
+    finish = FinishRun(_refs(status), partial, record_heals)
+    return Decision(final, [finish, *_cleanup(run, phase), _event(final)])
 
 
 def _stop(
-    run: RunView, jobs: dict[str, JobView], reason: str, message: str, now: datetime
+    run: RunState, jobs: dict[str, JobView], cause: StopCause, message: str, now: datetime
 ) -> Decision:
     """Cancel or time out: stop the unfinished Jobs, keep whatever results exist, report them."""
     seen = [observe_shard(s, jobs[s.job]) if s.job in jobs else s for s in run.status.shards]
@@ -426,20 +430,22 @@ def _stop(
     shards = [
         s
         if s.state.finished
-        else s.model_copy(update={"state": ShardState.FAILED, "reason": reason, "message": message})
+        else s.model_copy(
+            update={"state": ShardState.FAILED, "reason": cause.value, "message": message}
+        )
         for s in seen
     ]
     stopped = run.status.model_copy(
         update={"shards": shards, "counts": _sum(shards, run.status.counts.total)}
     )
-    reporting = _move(run, stopped, RunPhase.REPORTING, reason, message, now)
+    reporting = _stopped(run, stopped, cause, message, now)
     actions: list[Action] = [DeleteChildren(unfinished)] if unfinished else []
     return Decision(reporting, [*actions, _event(reporting)], requeue_after=0)
 
 
 def reconcile_run(
-    run: RunView,
-    project: ProjectView | None,
+    run: RunState,
+    project: ProjectSuite | None,
     jobs: dict[str, JobView],
     now: datetime,
     config: SandboxConfig,
@@ -455,8 +461,8 @@ def reconcile_run(
 
 
 def _decide(
-    run: RunView,
-    project: ProjectView | None,
+    run: RunState,
+    project: ProjectSuite | None,
     jobs: dict[str, JobView],
     now: datetime,
     config: SandboxConfig,
@@ -466,11 +472,12 @@ def _decide(
         return Decision(run.status)
     stopping = phase in {RunPhase.HEALING, RunPhase.REPORTING}
     if run.spec.cancel and not stopping:
-        return _stop(run, jobs, CANCELLED, "cancelled by spec.cancel", now)
+        return _stop(run, jobs, StopCause.CANCELLED, "cancelled by spec.cancel", now)
     deadline = run.created + timedelta(seconds=run.spec.timeout_seconds)
     if now >= deadline and not stopping:
+        timeout = run.spec.timeout_seconds
         return _stop(
-            run, jobs, TIMED_OUT, f"the run exceeded timeoutSeconds={run.spec.timeout_seconds}", now
+            run, jobs, StopCause.RUN_TIMEOUT, f"the run exceeded timeoutSeconds={timeout}", now
         )
     if phase is RunPhase.PENDING:
         return _plan(run, project, now, config)
@@ -482,17 +489,5 @@ def _decide(
             left = (deadline - now).total_seconds()
             decision.requeue_after = max(0.0, min(POLL_RUNNING_S, left))
         return decision
-    if phase is RunPhase.HEALING:
-        # Recorded before the status moves on, idempotently: a retry re-finds the same requests.
-        reporting = _move(
-            run,
-            run.status,
-            RunPhase.REPORTING,
-            "HealsRecorded",
-            "heals recorded as HealingRequests",
-            now,
-        )
-        return Decision(
-            reporting, [RecordHeals(_refs(run.status)), _event(reporting)], requeue_after=0
-        )
-    return _report(run, now)
+    # Healing records the heals with the report; a stopped run's heals are not recorded.
+    return _finish(run, now, record_heals=phase is RunPhase.HEALING)

@@ -180,7 +180,7 @@ def test_the_reranker_and_insights_work_through_the_real_sdk(
     )
     run = RunResult(
         base_url="http://shop.test/",
-        suite_hash="h",
+        plan_hash="h",
         started_at=now,
         finished_at=now,
         workers=1,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from testforge.artefacts import read_model, write_model
+from testforge.artifacts import read_model, write_model
 from testforge.design.offline import OfflineDesigner
 from testforge.design.validate import plan_problems
 from testforge.domain.app_model import AppModel

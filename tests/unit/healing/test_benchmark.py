@@ -5,7 +5,7 @@ from pathlib import Path
 
 from testforge.healing.benchmark import run_benchmark
 from testforge.healing.engine import HealingEngine
-from testforge.healing.policy import HealingPolicy
+from testforge.healing.policy import HealThresholds
 
 LINKS = ["Home", "News", "Sport", "Weather", "Contact", "About us", "Careers", "Help"]
 
@@ -77,7 +77,7 @@ def test_without_the_answer_key_choices_remain_and_scores_are_null(tmp_path: Pat
 
 def test_uses_the_given_engine_and_its_policy(tmp_path: Path) -> None:
     build(tmp_path, labelled=True)
-    never = HealingEngine(policy=HealingPolicy(min_confidence=1.0, auto_apply_confidence=1.0))
+    never = HealingEngine(policy=HealThresholds(min_confidence=1.0, auto_apply_confidence=1.0))
     report = run_benchmark(tmp_path, never)
     assert report["overall"]["auto_applied"] == 0
     assert not any(v for app in report["confident"].values() for v in app.values())

@@ -7,7 +7,7 @@ from testforge.domain.fingerprint import BoundingBox, ElementFingerprint
 from testforge.domain.healing import HealingStrategy
 from testforge.healing.engine import NO_MATCH, HealingEngine
 from testforge.healing.page import CandidatePage
-from testforge.healing.policy import HealingPolicy
+from testforge.healing.policy import HealThresholds
 
 
 def fp(tag: str = "button", **fields: object) -> ElementFingerprint:
@@ -74,7 +74,7 @@ def test_refuses_a_weak_match_even_when_it_is_the_best() -> None:
     result = HealingEngine().heal("export", target, filler(15))
     assert result.candidates
     assert result.chosen is None
-    assert result.candidates[0].confidence < HealingPolicy().min_confidence
+    assert result.candidates[0].confidence < HealThresholds().min_confidence
 
 
 def test_empty_page_gives_no_match() -> None:
@@ -113,7 +113,7 @@ def test_visible_text_outweighs_a_nearby_position() -> None:
 
 
 def test_shortlist_is_sorted_capped_and_confidences_are_probabilities() -> None:
-    engine = HealingEngine(policy=HealingPolicy(shortlist=3))
+    engine = HealingEngine(policy=HealThresholds(shortlist=3))
     result = engine.heal("k", fp("a", text="Article 3", href="/news/3"), filler(12))
     assert len(result.candidates) == 3
     scores = [c.score for c in result.candidates]

@@ -1,11 +1,11 @@
-"""HealingPolicy: proceed and auto-apply thresholds."""
+"""HealThresholds: proceed and auto-apply thresholds."""
 
 import pytest
 from pydantic import ValidationError
 
 from testforge.domain.fingerprint import ElementFingerprint
 from testforge.domain.healing import HealingCandidate, HealingResult, HealingStrategy
-from testforge.healing.policy import HealingPolicy, auto_applicable, margin
+from testforge.healing.policy import HealThresholds, auto_applicable, margin
 
 
 def candidate(score: float, confidence: float) -> HealingCandidate:
@@ -27,23 +27,23 @@ def result(*candidates: HealingCandidate, chosen: bool = True) -> HealingResult:
 
 
 def test_auto_applies_a_confident_unambiguous_heal() -> None:
-    assert auto_applicable(result(candidate(9.0, 0.99), candidate(3.0, 0.01)), HealingPolicy())
+    assert auto_applicable(result(candidate(9.0, 0.99), candidate(3.0, 0.01)), HealThresholds())
 
 
 def test_never_auto_applies_without_a_chosen_candidate() -> None:
     heal = result(candidate(9.0, 0.99), candidate(3.0, 0.01), chosen=False)
-    assert not auto_applicable(heal, HealingPolicy())
+    assert not auto_applicable(heal, HealThresholds())
 
 
 def test_does_not_auto_apply_below_the_threshold() -> None:
-    policy = HealingPolicy(auto_apply_confidence=0.95)
+    policy = HealThresholds(auto_apply_confidence=0.95)
     assert not auto_applicable(result(candidate(9.0, 0.94), candidate(3.0, 0.01)), policy)
 
 
 def test_rechecks_the_margin_of_a_result_made_under_a_laxer_policy() -> None:
     close = result(candidate(5.0, 0.99), candidate(4.9, 0.2))
-    assert not auto_applicable(close, HealingPolicy(min_margin=0.5))
-    assert auto_applicable(close, HealingPolicy(min_margin=0.05))
+    assert not auto_applicable(close, HealThresholds(min_margin=0.5))
+    assert auto_applicable(close, HealThresholds(min_margin=0.05))
 
 
 def test_margin_of_a_single_candidate_is_unbounded() -> None:
@@ -53,4 +53,4 @@ def test_margin_of_a_single_candidate_is_unbounded() -> None:
 
 def test_auto_apply_threshold_cannot_be_laxer_than_proceeding() -> None:
     with pytest.raises(ValidationError):
-        HealingPolicy(min_confidence=0.9, auto_apply_confidence=0.8)
+        HealThresholds(min_confidence=0.9, auto_apply_confidence=0.8)

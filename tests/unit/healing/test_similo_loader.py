@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from testforge.domain.errors import ArtefactError
+from testforge.domain.errors import ArtifactError
 from testforge.healing.similo import (
     fingerprint_from_properties,
     load_app,
@@ -110,15 +110,15 @@ def test_loads_an_app_with_and_without_the_answer_key(tmp_path: Path) -> None:
 
 
 def test_rejects_a_folder_that_is_not_a_dataset(tmp_path: Path) -> None:
-    with pytest.raises(ArtefactError):
+    with pytest.raises(ArtifactError):
         load_dataset(tmp_path)
-    with pytest.raises(ArtefactError):
+    with pytest.raises(ArtifactError):
         load_dataset(tmp_path / "missing")
-    with pytest.raises(ArtefactError):
+    with pytest.raises(ArtifactError):
         load_app(tmp_path)
 
 
 def test_reports_the_file_of_an_unreadable_widget(tmp_path: Path) -> None:
     write_app(tmp_path, "Bad", {"t.properties": "tag=A\ntext=\\uZZZZ\n"}, {})
-    with pytest.raises(ArtefactError, match=r"t\.properties"):
+    with pytest.raises(ArtifactError, match=r"t\.properties"):
         load_app(tmp_path / "Bad")

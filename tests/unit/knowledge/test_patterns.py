@@ -54,7 +54,7 @@ def request(old: ElementFingerprint = OLD, new: ElementFingerprint = NEW) -> Hea
     return HealingRequest(
         id="heal-1",
         created_at=datetime.now(UTC),
-        suite_hash="s",
+        plan_hash="s",
         key="nav.profile",
         tests=["t"],
         page_url="https://crm.acme-corp.com/",

@@ -138,7 +138,7 @@ def run_with(*statuses: TestStatus) -> RunResult:
     ]
     return RunResult(
         base_url="http://shop.test/",
-        suite_hash="h",
+        plan_hash="h",
         started_at=now,
         finished_at=now,
         workers=1,

@@ -5,7 +5,7 @@ from typing import Any
 
 from testforge.cluster.builders.manifests import Owner, SandboxConfig
 from testforge.cluster.reconcile.observed import JobView
-from testforge.cluster.reconcile.runs import ProjectView, RunView
+from testforge.cluster.reconcile.runs import ProjectSuite, RunState
 from testforge.contracts.sandbox import RunnerSummary
 from testforge.domain.crd import Counts, TestProjectSpec, TestRunSpec, TestRunStatus
 from testforge.domain.suite import SuiteCase
@@ -24,8 +24,8 @@ def case(n: int, tags: tuple[str, ...] = ("smoke",), priority: str = "P1") -> Su
     )
 
 
-def project(cases: int = 4, **spec: Any) -> ProjectView:
-    return ProjectView(
+def project(cases: int = 4, **spec: Any) -> ProjectSuite:
+    return ProjectSuite(
         spec=TestProjectSpec.model_validate({"url": "http://shop.test", **spec}),
         suite_ref="projects/ns/shop/suites/abc",
         suite_hash="abc",
@@ -38,10 +38,10 @@ def run(
     created: datetime = T0,
     pinned: list[SuiteCase] | None = None,
     **spec: Any,
-) -> RunView:
+) -> RunState:
     """A run; `pinned` are the cases of the suite in its status.suiteRef, as the controller
     loads them for Preparing."""
-    return RunView(
+    return RunState(
         owner=Owner(kind="TestRun", name="nightly", uid="uid-1", namespace="ns"),
         generation=1,
         created=created,

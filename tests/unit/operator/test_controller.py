@@ -1,6 +1,7 @@
 """The controllers' glue (observe -> decide -> act -> write status) with an in-memory KubeApi
 and a local store: what is created, what is written, and how failures reach status."""
 
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,16 +11,18 @@ from testforge.cluster.control.controller import Operator, ProjectController, Ru
 from testforge.cluster.control.loops import record_failure
 from testforge.cluster.control.services import store_suite
 from testforge.cluster.reconcile.projects import ProjectDecision
-from testforge.contracts.sandbox import RunnerSummary
+from testforge.contracts.sandbox import RunnerSummary, knowledge_key
 from testforge.design import port
 from testforge.design.offline import OfflineDesigner
 from testforge.domain.app_model import AppModel
 from testforge.domain.crd import API_VERSION
 from testforge.domain.errors import ConfigurationError
+from testforge.knowledge.store import PatternStore
 from testforge.llm.usage import Usage
 from testforge.scriptgen.render import generate_suite
 from testforge.storage.local import LocalStore
 from testforge.storage.port import ArtifactStore
+from tests.unit.knowledge.test_patterns import request as heal_request
 from tests.unit.pipeline.builders import shop
 
 from .fakes import FakeKube
@@ -208,3 +211,56 @@ def test_a_run_creates_its_jobs_once_however_often_it_is_reconciled(tmp_path: Pa
 
 def test_a_run_that_is_gone_is_not_reconciled(tmp_path: Path) -> None:
     assert RunController(_operator(tmp_path, FakeKube())).reconcile(NS, "nope") is None
+
+
+class CountingStore(LocalStore):
+    """A local store that counts the writes of each key."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.writes: Counter[str] = Counter()
+
+    def put(self, key: str, data: bytes) -> None:
+        self.writes[key] += 1
+        super().put(key, data)
+
+
+def _prepare_run(kube: FakeKube, op: Operator, name: str) -> None:
+    kube.add(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "TestRun",
+            "metadata": {"name": name, "namespace": NS},
+            "spec": {"projectRef": {"name": "shop"}},
+        }
+    )
+    controller = RunController(op)
+    for _ in range(2):  # Pending -> Preparing -> Running: the Jobs are created
+        controller.reconcile(NS, name)
+    assert any(kind == "Job" and job.startswith(name) for kind, job in kube.created)
+
+
+def test_learned_patterns_are_exported_once_when_a_run_needs_them(tmp_path: Path) -> None:
+    """Deciding heals learns them; the namespace's snapshot is written when the next run's
+    shards are created, once for any number of decisions, and not again while nothing new
+    was learned."""
+    kube = FakeKube()
+    store = CountingStore(tmp_path)
+    knowledge = PatternStore.in_memory()
+    sandbox = SandboxConfig(store_claim=None)
+    op = Operator(kube, store, sandbox, {}, knowledge=knowledge, clock=lambda: NOW)
+    _project(kube)
+    model = shop()
+    suite = store_suite(
+        store, NS, "shop", generate_suite(OfflineDesigner().design(model).plan, model), []
+    )
+    kube.objects[("TestProject", NS, "shop")]["status"] = {"suite": suite.wire()}
+    for approved in (True, True, False):
+        assert op.learn(NS, heal_request(), approved) is not None
+    assert store.writes[knowledge_key(NS)] == 0, "a decision alone exports nothing"
+    _prepare_run(kube, op, "first")
+    assert store.writes[knowledge_key(NS)] == 1
+    (pattern,) = PatternStore.from_snapshot(store.root / knowledge_key(NS)).all()
+    assert (pattern.approved, pattern.rejected) == (2, 1)
+    _prepare_run(kube, op, "second")
+    assert store.writes[knowledge_key(NS)] == 1, "nothing new learned: the snapshot stands"

@@ -12,7 +12,7 @@ import kopf
 import pytest
 
 from controllers import testrun
-from controllers.runtime import Controllers, call
+from controllers.process import Controllers, call
 from testforge.cluster.adapters.kube import KubeError
 from testforge.cluster.builders.manifests import SandboxConfig
 from testforge.cluster.control.controller import (

@@ -122,7 +122,7 @@ def _heal_spec(approved: bool | None = None) -> HealingRequestSpec:
         {
             "projectRef": {"name": "shop"},
             "runRef": {"name": "r"},
-            "suiteHash": "h",
+            "planHash": "h",
             "requestRef": "runs/ns/r/healing/heal-1.json",
             "key": "login_submit",
             "pageUrl": "http://x/login",

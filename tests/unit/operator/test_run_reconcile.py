@@ -3,10 +3,10 @@
 from dataclasses import replace
 
 from testforge.cluster.reconcile.actions import CreateChildren, DeleteChildren, Emit
-from testforge.cluster.reconcile.runs import Decision, PublishReport, RecordHeals, reconcile_run
+from testforge.cluster.reconcile.runs import Decision, FinishRun, reconcile_run
 from testforge.cluster.reconcile.shards import plan_shards
 from testforge.contracts.sandbox import SPEC_FILE, RunnerSpec
-from testforge.domain.crd import RunPhase, ShardState, TestRunStatus
+from testforge.domain.crd import RunPhase, ShardState, StopCause, TestRunStatus
 
 from .builders import CONFIG, T0, case, done_job, failed_job, later, project, run, running_job
 
@@ -113,7 +113,8 @@ def test_finished_shards_are_counted_and_the_run_moves_to_reporting() -> None:
     assert (decision.status.counts.passed, decision.status.counts.failed) == (3, 1)
     final = _step(decision.status, jobs, shards=2)
     assert final.status.phase is RunPhase.FAILED and final.status.reason == "TestsFailed"
-    assert isinstance(final.actions[0], PublishReport) and not final.actions[0].partial
+    finish = final.actions[0]
+    assert isinstance(finish, FinishRun) and not finish.partial and not finish.record_heals
 
 
 def test_a_run_that_passes_succeeds_and_cleans_up_on_success() -> None:
@@ -153,7 +154,7 @@ def test_an_oom_killed_shard_ends_the_run_in_error_naming_the_cause() -> None:
     assert final.status.phase is RunPhase.ERROR
     assert final.status.reason == "OOMKilled"
     assert "shard 1" in (final.status.message or "")
-    report = next(a for a in final.actions if isinstance(a, PublishReport))
+    report = next(a for a in final.actions if isinstance(a, FinishRun))
     assert report.partial and report.result_refs == ("runs/ns/nightly/nightly-shard-0/report.json",)
 
 
@@ -162,9 +163,10 @@ def test_heals_send_the_run_through_healing() -> None:
     jobs = {"nightly-shard-0": done_job("nightly-shard-0", 4, heals=2)}
     healing = _step(status, jobs, shards=1)
     assert healing.status.phase is RunPhase.HEALING
-    reporting = _step(healing.status, jobs, shards=1)
-    assert isinstance(reporting.actions[0], RecordHeals)
-    assert reporting.status.phase is RunPhase.REPORTING
+    final = _step(healing.status, jobs, shards=1)
+    refs = ("runs/ns/nightly/nightly-shard-0/report.json",)
+    assert final.actions[0] == FinishRun(refs, partial=False, record_heals=True)
+    assert final.status.phase is RunPhase.SUCCEEDED
 
 
 def test_cancel_stops_the_jobs_and_still_reports() -> None:
@@ -178,7 +180,7 @@ def test_cancel_stops_the_jobs_and_still_reports() -> None:
     assert stopping.status.counts.passed == 2
     final = _step(stopping.status, {}, shards=2, cancel=True)
     assert final.status.phase is RunPhase.CANCELLED
-    assert any(isinstance(a, PublishReport) for a in final.actions)
+    assert any(isinstance(a, FinishRun) and not a.record_heals for a in final.actions)
 
 
 def test_the_run_level_timeout_ends_a_stuck_run_in_error() -> None:
@@ -233,3 +235,18 @@ def test_a_failure_a_pass_recorded_ends_with_the_next_pass_that_finishes() -> No
     after = _step(stale, jobs, later(20), shards=1).status
     recovered = next(c for c in after.conditions if c.type == "Ready")
     assert (recovered.reason, recovered.message) == (ready.reason, ready.message)
+
+
+def test_the_final_phase_follows_the_stop_cause_not_the_reason_text() -> None:
+    """A reason is text for people: a run whose last reason merely reads "Cancelled" (as a
+    Job's own failure reason could) is decided by its shards, a stopped one by its cause."""
+    status = _to_running(1)
+    jobs = {"nightly-shard-0": done_job("nightly-shard-0", 4)}
+    reporting = _step(status, jobs, shards=1).status
+    worded = reporting.model_copy(update={"reason": "Cancelled", "message": "text only"})
+    assert _step(worded, jobs, shards=1).status.phase is RunPhase.SUCCEEDED
+    stopped = _step(status, jobs, shards=1, cancel=True).status
+    assert stopped.stop_cause is StopCause.CANCELLED
+    renamed = stopped.model_copy(update={"reason": "SomethingElse"})
+    final = _step(renamed, {}, shards=1, cancel=True).status
+    assert final.phase is RunPhase.CANCELLED and final.reason == "Cancelled"

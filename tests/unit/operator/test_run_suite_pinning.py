@@ -5,7 +5,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from testforge.artefacts import SUITE_META
+from testforge.artifacts import SUITE_META
 from testforge.cluster.builders.manifests import SandboxConfig
 from testforge.cluster.control.controller import Operator, RunController
 from testforge.contracts.sandbox import SPEC_FILE, RunnerSpec, suite_prefix

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from testforge.artefacts import write_suite
+from testforge.artifacts import write_suite
 from testforge.design.offline import OfflineDesigner
 from testforge.domain.copyedit import CopyDecision
-from testforge.domain.errors import ArtefactError
+from testforge.domain.errors import ArtifactError
 from testforge.domain.results import (
     CopyChange,
     Failure,
@@ -54,7 +54,7 @@ def run_with(change: CopyChange, *nodeids: str) -> RunResult:
         for n in nodeids
     ]
     return RunResult(
-        base_url="http://shop.test/", suite_hash="x", started_at=now, finished_at=now,
+        base_url="http://shop.test/", plan_hash="x", started_at=now, finished_at=now,
         workers=1, tests=tests,
     )  # fmt: skip
 
@@ -84,5 +84,5 @@ def test_one_request_per_distinct_change_and_accepting_rewrites_the_suite(
 def test_a_change_no_assertion_expects_is_refused_with_a_fix(suite_dir: Path) -> None:
     change = CopyChange(key="mug.heading", expected="Teapot", actual="Teapots", similarity=0.9)
     save_requests(suite_dir, requests_from_run(run_with(change, "a")))
-    with pytest.raises(ArtefactError, match="no assertion"):
+    with pytest.raises(ArtifactError, match="no assertion"):
         decide(suite_dir, load_requests(suite_dir)[0].id, accept=True, by="me")

@@ -1,4 +1,4 @@
-"""Registry keys and crawl scope: naming and URL rules that every artefact depends on."""
+"""Registry keys and crawl scope: naming and URL rules that every artifact depends on."""
 
 import pytest
 

@@ -4,7 +4,7 @@ import pytest
 
 from testforge.design.offline import OfflineDesigner
 from testforge.design.validate import plan_problems
-from testforge.domain.errors import ArtefactError
+from testforge.domain.errors import ArtifactError
 from testforge.domain.plan import Action, Clause, Priority, Step, Tag, TestCase, TestPlan
 from tests.unit.pipeline.builders import shop
 
@@ -182,5 +182,5 @@ def test_validation_refuses_cases_that_assert_nothing() -> None:
             )
         ],
     )
-    with pytest.raises(ArtefactError, match="asserts nothing"):
+    with pytest.raises(ArtifactError, match="asserts nothing"):
         ensure_valid(plan, shop())

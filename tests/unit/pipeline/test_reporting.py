@@ -61,7 +61,7 @@ def run(tmp_path: Path) -> RunResult:
     start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     return RunResult(
         base_url="http://shop.test/",
-        suite_hash="abc123",
+        plan_hash="abc123",
         started_at=start,
         finished_at=start + timedelta(seconds=42),
         workers=2,
@@ -147,7 +147,7 @@ def test_html_report_is_one_self_contained_file(run: RunResult, tmp_path: Path) 
     assert "healed ×1" in html and "flaky (2 attempts)" in html
     assert "Add to basket" in html and "confidence 0.97" in html
     assert "<script src" not in html and "<link" not in html
-    assert "../trace.zip" in html  # artefacts are linked relative to the report
+    assert "../trace.zip" in html  # artifacts are linked relative to the report
 
 
 def test_badge_says_what_happened(run: RunResult) -> None:

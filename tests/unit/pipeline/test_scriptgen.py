@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from testforge.artefacts import read_suite, write_suite
+from testforge.artifacts import read_suite, write_suite
 from testforge.design.offline import OfflineDesigner
 from testforge.domain.suite import Suite
 from testforge.scriptgen.render import generate_suite, py_str

@@ -3,7 +3,7 @@
 from testforge.domain.fingerprint import ElementFingerprint
 from testforge.domain.healing import HealingCandidate, HealingResult, HealingStrategy
 from testforge.healing.engine import HealingEngine
-from testforge.healing.policy import HealingPolicy, auto_applicable
+from testforge.healing.policy import HealThresholds, auto_applicable
 from testforge.llm.rerank import RerankDecision
 from testforge.runtime.healer import PageHealer
 
@@ -47,7 +47,7 @@ def test_close_candidates_get_a_second_opinion_that_is_never_auto_applied() -> N
     assert result.chosen is not None and result.chosen.fingerprint.text == "Save 1"
     assert result.chosen.strategy is HealingStrategy.LLM
     assert result.reason == "chosen by claude (m): same label"
-    assert not auto_applicable(result, HealingPolicy())
+    assert not auto_applicable(result, HealThresholds())
 
 
 def test_without_evidence_the_re_ranker_is_not_asked_to_guess() -> None:

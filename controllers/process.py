@@ -24,6 +24,7 @@ from testforge.cluster.control.controller import (
 )
 from testforge.cluster.control.loops import Failure, Outcome, failure_reason, record_failure
 from testforge.cluster.control.wakeups import Wakeups
+from testforge.cluster.logs import about, configure_logging
 from testforge.domain.crd import GROUP
 from testforge.domain.errors import TestForgeError
 from testforge.storage.port import StoreError
@@ -62,6 +63,8 @@ def controllers(memo: kopf.Memo) -> Controllers:
 @kopf.on.startup()
 async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     operator_settings = CONNECTION.settings or OperatorSettings()
+    if CONNECTION.operator is None:  # the process's own operator; tests keep pytest's logging
+        configure_logging()
     if CONNECTION.configuration is None:
         CONNECTION.configuration = kube_configuration(operator_settings)
     operator = CONNECTION.operator or bootstrap(operator_settings, CONNECTION.configuration)
@@ -143,7 +146,8 @@ async def call(
     if namespace is None:  # impossible for namespaced CRDs; refused rather than guessed
         raise kopf.PermanentError(f"{kind} {name} has no namespace")
     try:
-        return await asyncio.to_thread(fn, namespace, name)
+        with about(kind, namespace, name):
+            return await asyncio.to_thread(fn, namespace, name)
     except TestForgeError as exc:
         reason = failure_reason(exc)
         operator = controllers(memo).operator
@@ -176,4 +180,5 @@ async def follow(
     async def report(failure: Failure) -> None:
         await asyncio.to_thread(loops.report_failure, ctl.operator, kind, ns, name, failure)
 
-    await loops.follow((kind, ns, name), step, report, ctl.wakeups, stopped)
+    with about(kind, ns, name):  # the daemon's task: every record of its passes names the object
+        await loops.follow((kind, ns, name), step, report, ctl.wakeups, stopped)

@@ -1,6 +1,6 @@
-"""Reading and writing the pipeline's artefacts (JSON files and the suite directory).
+"""Reading and writing the pipeline's artifacts (JSON files and the suite directory).
 
-Every stage reads the previous stage's artefact through here, so a missing, malformed or
+Every stage reads the previous stage's artifact through here, so a missing, malformed or
 mismatched file always fails the same way: which file, what is wrong, how to get a good one.
 """
 
@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from testforge.domain.errors import ArtefactError
+from testforge.domain.errors import ArtifactError
 from testforge.domain.review import ReviewRequest
 from testforge.domain.suite import LocatorRegistry, Suite, SuiteFile
 
@@ -37,7 +37,7 @@ _PRODUCERS = {
 def read_model(path: Path, model: type[M]) -> M:
     fix = f"produce it with `{_PRODUCERS.get(model.__name__, 'the previous stage')}`"
     if not path.is_file():
-        raise ArtefactError(f"{path} does not exist", fix=fix)
+        raise ArtifactError(f"{path} does not exist", fix=fix)
     try:
         return model.model_validate_json(path.read_bytes())
     except ValidationError as exc:
@@ -45,7 +45,7 @@ def read_model(path: Path, model: type[M]) -> M:
             f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
             for err in exc.errors()[:5]
         )
-        raise ArtefactError(
+        raise ArtifactError(
             f"{path} is not a valid {model.__name__} ({exc.error_count()} problem(s): {problems})",
             fix=fix,
         ) from exc
@@ -55,7 +55,7 @@ def write_model(path: Path, model: BaseModel) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(model.model_dump_json(indent=2), encoding="utf-8")
-    tmp.replace(path)  # atomic: a crash never leaves half an artefact behind
+    tmp.replace(path)  # atomic: a crash never leaves half an artifact behind
     return path
 
 
@@ -75,23 +75,23 @@ def read_suite(directory: Path) -> Suite:
     meta_path = directory / SUITE_META
     fix = f"produce it with `{_PRODUCERS['Suite']}`"
     if not meta_path.is_file():
-        raise ArtefactError(f"{directory} is not a TestForge suite (no {SUITE_META})", fix=fix)
+        raise ArtifactError(f"{directory} is not a TestForge suite (no {SUITE_META})", fix=fix)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         paths = [entry["path"] for entry in meta.pop("files")]
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ArtefactError(f"{meta_path} is malformed: {exc}", fix=fix) from exc
+        raise ArtifactError(f"{meta_path} is malformed: {exc}", fix=fix) from exc
     files = []
     for relative in paths:
         file = directory / relative
         if not file.is_file():
-            raise ArtefactError(f"{file} is listed in {SUITE_META} but missing", fix=fix)
+            raise ArtifactError(f"{file} is listed in {SUITE_META} but missing", fix=fix)
         files.append(SuiteFile(path=relative, content=file.read_text(encoding="utf-8")))
     registry = read_model(directory / REGISTRY, LocatorRegistry)
     try:
         return Suite.model_validate({**meta, "files": files, "registry": registry})
     except ValidationError as exc:
-        raise ArtefactError(
+        raise ArtifactError(
             f"{meta_path} is not a valid suite description: {exc}", fix=fix
         ) from exc
 
@@ -142,7 +142,7 @@ class ReviewQueue(Generic[R]):
         matches = [r for r in requests if r.id == rid or r.id.startswith(rid)]
         if len(matches) != 1:
             known = ", ".join(r.id for r in requests) or "none"
-            raise ArtefactError(
+            raise ArtifactError(
                 f"{'no' if not matches else 'more than one'} {self.noun} matches {rid!r} in "
                 f"{suite_dir / self.folder} (known: {known})",
                 fix=f"list them with `{self.listing}` and use a full id",
