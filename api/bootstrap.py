@@ -68,7 +68,7 @@ def bootstrap(settings: Settings, adapters: Adapters | None = None) -> Container
 
     engine = given.engine
     if engine is None:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url.get_secret_value())
         closers.append(engine.dispose)
     if settings.migrate_on_start:
         upgrade(engine)

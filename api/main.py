@@ -25,6 +25,7 @@ from api.routers import (
     tenants,
 )
 from api.settings import Settings
+from testforge.logs import configure_logging
 
 ROUTERS = (health, auth, tenants, members, api_keys, projects, runs, shares, billing, admin)
 
@@ -53,5 +54,7 @@ def create_app(settings: Settings, adapters: Adapters | None = None) -> FastAPI:
 
 
 def serve() -> FastAPI:
-    """For `uvicorn --factory`: settings from the environment, validated once."""
+    """For `uvicorn --factory`: settings from the environment, validated once, and the
+    process's logs as JSON lines (plain tracebacks, never their frames' locals)."""
+    configure_logging()
     return create_app(Settings())

@@ -43,9 +43,13 @@ class Metrics:
             request: Request, call_next: Callable[[Request], Awaitable[Response]]
         ) -> Response:
             started = time.perf_counter()
-            response = await call_next(request)
-            route = request.scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            self.requests.labels(request.method, template, str(response.status_code)).inc()
-            self.latency.labels(request.method, template).observe(time.perf_counter() - started)
-            return response
+            status = 500  # a crash propagates past this middleware; it still counts
+            try:
+                response = await call_next(request)
+                status = response.status_code
+                return response
+            finally:
+                template = getattr(request.scope.get("route"), "path", "unmatched")
+                self.requests.labels(request.method, template, str(status)).inc()
+                elapsed = time.perf_counter() - started
+                self.latency.labels(request.method, template).observe(elapsed)

@@ -19,6 +19,7 @@ from api.errors import ApiError
 log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+MAX_ERRORS, MAX_WHERE, MAX_PROBLEM = 20, 200, 300
 
 
 def problem_response(
@@ -64,16 +65,22 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
+        found = exc.errors()
+        # A body of thousands of unknown fields must not echo back thousands of errors.
         errors = [
-            {"where": _where(error.get("loc", ())), "problem": error.get("msg", "invalid")}
-            for error in exc.errors()
+            {
+                "where": _where(error.get("loc", ()))[:MAX_WHERE],
+                "problem": str(error.get("msg", "invalid"))[:MAX_PROBLEM],
+            }
+            for error in found[:MAX_ERRORS]
         ]
         listed = "; ".join(f"{e['where']}: {e['problem']}" for e in errors)
+        more = f" (and {len(found) - len(errors)} more)" if len(found) > len(errors) else ""
         return problem_response(
             422,
             "invalid-request",
             "The request is not valid",
-            f"{len(errors)} invalid field(s): {listed}",
+            f"{len(found)} invalid field(s): {listed}{more}",
             request.url.path,
             "Correct the fields listed in `errors` (see /docs for the schema) and send it again.",
             errors=errors,
@@ -95,9 +102,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             dict(exc.headers or {}),
         )
 
-    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
-        # The details go to the log only: a stack trace may hold secrets or tenant data.
-        log.exception("request.crashed", path=request.url.path, method=request.method)
+    def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        # The details go to the log only: a stack trace may hold secrets or tenant data. A
+        # plain function, so Starlette runs it in its thread pool: formatting a traceback must
+        # not hold up the event loop and every other request with it.
+        log.error(
+            "request.crashed",
+            path=request.url.path,
+            method=request.method,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
         return problem_response(
             500,
             "internal",

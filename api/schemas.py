@@ -4,11 +4,12 @@ Public models are built from rows or cluster views (`from_attributes`), never fr
 dicts, so a new column or status field is not exposed until it is added here.
 """
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auth.roles import Role
 from api.billing.plans import Plan
@@ -26,6 +27,8 @@ from testforge.domain.plan import Priority, Tag
 
 Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=50)]
 TENANT_SLUG = r"^[a-z0-9]([-a-z0-9]{1,38}[a-z0-9])$"
+INT4_MAX = 2**31 - 1  # the columns' integer type
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 Slug = Annotated[str, Field(pattern=TENANT_SLUG)]
 
 
@@ -35,6 +38,16 @@ class Public(BaseModel):
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        """No control characters in any text field: PostgreSQL refuses NUL in text (a 500),
+        and the others only hide things from people reading names and the audit log."""
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(text, str) and CONTROL.search(text) for text in texts):
+            raise ValueError("must not contain control characters (NUL, escapes, ...)")
+        return value
 
 
 # --- tenants and members ---------------------------------------------------------------
@@ -130,7 +143,7 @@ class RunCreate(Body):
     """What CI sends: every field is optional; a git SHA marks the run as triggered by CI."""
 
     git_sha: str | None = Field(default=None, pattern=GIT_SHA, description="Commit under test")
-    pull_request: int | None = Field(default=None, ge=1)
+    pull_request: int | None = Field(default=None, ge=1, le=INT4_MAX)
     url: str | None = Field(
         default=None, pattern=HTTP_URL, max_length=2048, description="e.g. a preview deployment"
     )

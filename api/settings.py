@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
     share_ttl_max_days: int = Field(default=30, ge=1, le=365)
 
-    database_url: str = "sqlite:///./testforge-api.db"
+    # A secret: the URL holds the database password, and must never reach a log or a repr.
+    database_url: SecretStr = SecretStr("sqlite:///./testforge-api.db")
     auto_migrate: bool | None = Field(
         default=None, description="Upgrade the schema at start-up; default: only in development"
     )
@@ -104,7 +105,7 @@ class Settings(BaseSettings):
             problems.append(
                 "stripe_secret_key must be a secret or restricted key (sk_... or rk_...)"
             )
-        if self.database_url.startswith("sqlite"):
+        if self.database_url.get_secret_value().startswith("sqlite"):
             problems.append(
                 "database_url must be PostgreSQL (postgresql+psycopg://...) in production"
             )

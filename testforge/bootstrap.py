@@ -53,6 +53,10 @@ class Services:
     store: ArtifactStore | None = None
     clock: Clock = field(default=utc_now)
 
+    @property
+    def browser(self) -> BrowserSettings:
+        return self.settings.browser
+
     @contextmanager
     def knowledge(self) -> "Iterator[PatternStore | None]":
         """The pattern store for one command; a local Qdrant folder admits one process."""

@@ -27,7 +27,7 @@ def main() -> None:
     from api.db.engine import make_engine
     from api.settings import Settings
 
-    upgrade(make_engine(Settings().database_url))
+    upgrade(make_engine(Settings().database_url.get_secret_value()))
 
 
 if __name__ == "__main__":

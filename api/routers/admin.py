@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ContainerDep, PlatformAdmin, SessionDep, TenantSlug
-from api.schemas import AdminTenantPublic, AuditPublic, SuspensionCreate
+from api.schemas import TENANT_SLUG, AdminTenantPublic, AuditPublic, SuspensionCreate
 from api.services import admin
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -16,7 +16,7 @@ def list_tenants(
     _admin: PlatformAdmin,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AdminTenantPublic]:
     return [AdminTenantPublic.model_validate(t) for t in admin.tenants(session, limit, offset)]
 
@@ -45,7 +45,7 @@ def reinstate_tenant(
 def read_audit_log(
     _admin: PlatformAdmin,
     session: SessionDep,
-    tenant: Annotated[str | None, Query(max_length=40)] = None,
+    tenant: Annotated[str | None, Query(pattern=TENANT_SLUG)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditPublic]:
     return [AuditPublic.model_validate(e) for e in admin.audit_log(session, limit, tenant)]

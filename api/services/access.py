@@ -112,10 +112,19 @@ def tenant_access(session: Session, principal: Principal, slug: str, needed: Rol
 
 
 def _role_in(session: Session, principal: Principal, tenant: Tenant) -> Role | None:
-    if principal.api_key is not None:
-        return principal.api_key.role if principal.api_key.tenant_id == tenant.id else None
+    """A person's role is their membership's. A key acts for the member who created it: never
+    above that member's current role, and not at all once they have left the tenant."""
+    repo = TenantRepository(session, tenant.id)
+    key = principal.api_key
+    if key is not None:
+        if key.tenant_id != tenant.id or key.created_by is None:
+            return None
+        creator = repo.membership_of(key.created_by)
+        if creator is None:
+            return None
+        return min(key.role, creator.role, key=lambda role: role.rank)
     assert principal.user is not None
-    membership = TenantRepository(session, tenant.id).membership_of(principal.user.id)
+    membership = repo.membership_of(principal.user.id)
     return membership.role if membership is not None else None
 
 

@@ -1,7 +1,9 @@
 """API keys for CI: created by a signed-in admin, shown once, revocable.
 
-A key's role is at most its creator's and never owner: billing and ownership stay with people,
-and a leaked CI key cannot mint more keys (creating keys needs a person, not a key).
+A key belongs to the tenant and acts for the member who created it: its role is never owner
+and never above its creator's current one (checked on every request, `access._role_in`), and
+it dies when its creator leaves. Billing, ownership, members and keys stay with people: a
+leaked CI key cannot mint keys, revoke them, or add, promote, demote or remove anyone.
 """
 
 import uuid
@@ -11,9 +13,11 @@ from datetime import datetime, timedelta
 from api.auth import api_keys
 from api.auth.roles import Role
 from api.db.models import ApiKey
-from api.errors import ForbiddenError, NotFoundError
+from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.services import audit
 from api.services.access import TenantAccess, require_person
+
+MAX_LIVE_KEYS = 50
 
 
 def create(
@@ -28,6 +32,12 @@ def create(
         raise ForbiddenError(
             f"An API key cannot have the {role.value} role here.",
             "Choose viewer, member or admin, and no more than your own role.",
+        )
+    live = ApiKey.revoked_at.is_(None)
+    if access.repo.count(ApiKey, live) >= MAX_LIVE_KEYS:
+        raise ConflictError(
+            f"This tenant already has {MAX_LIVE_KEYS} API keys that are not revoked.",
+            "Revoke the keys no longer used (DELETE .../api-keys/{id}) first.",
         )
     now = clock()
     new = api_keys.generate()
@@ -60,6 +70,7 @@ def listed(access: TenantAccess) -> Sequence[ApiKey]:
 
 
 def revoke(access: TenantAccess, clock: Callable[[], datetime], key_id: uuid.UUID) -> ApiKey:
+    require_person(access.principal)
     key = access.repo.get(ApiKey, key_id)
     if key is None:
         raise NotFoundError(
@@ -77,3 +88,21 @@ def revoke(access: TenantAccess, clock: Callable[[], datetime], key_id: uuid.UUI
         )
         access.session.commit()
     return key
+
+
+def revoke_created_by(
+    access: TenantAccess, clock: Callable[[], datetime], user_id: uuid.UUID, why: str
+) -> None:
+    """Revoke every live key a member created (they left); the caller commits."""
+    now = clock()
+    for key in access.repo.list(ApiKey, ApiKey.created_by == user_id, ApiKey.revoked_at.is_(None)):
+        key.revoked_at = now
+        audit.record(
+            access.session,
+            clock,
+            actor=access.principal.actor,
+            action="api_key.revoked",
+            tenant_id=access.tenant.id,
+            target=f"api_key:{key.prefix} ({key.name})",
+            reason=why,
+        )

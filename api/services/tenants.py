@@ -19,8 +19,8 @@ from api.cluster.resources import MANAGED_BY, TENANT_LABEL
 from api.db.models import Membership, Tenant, User
 from api.db.repositories import Tenants, Users
 from api.errors import ConflictError, ForbiddenError, NotFoundError
-from api.services import audit
-from api.services.access import TenantAccess
+from api.services import api_keys, audit
+from api.services.access import TenantAccess, require_person
 
 
 def create_tenant(
@@ -84,14 +84,24 @@ def members(access: TenantAccess) -> Sequence[tuple[Membership, User]]:
 def add_member(
     access: TenantAccess, clock: Callable[[], datetime], email: str, role: Role
 ) -> tuple[Membership, User]:
+    require_person(access.principal)
     _may_grant(access, role)
-    candidates = Users(access.session).by_email(email)
-    user = next((u for u in candidates if u.email_verified), candidates[0] if candidates else None)
-    if user is None:
+    # Only an address the identity provider verified binds a membership: anyone can sign in
+    # with an unverified one.
+    verified = [u for u in Users(access.session).by_email(email) if u.email_verified]
+    if not verified:
         raise NotFoundError(
-            f"No one with the e-mail {email!r} has signed in to TestForge yet.",
-            "Ask them to sign in once at /auth/login, then add them again.",
+            f"No one whose identity provider verified the e-mail {email!r} has signed in to "
+            "TestForge yet.",
+            "Ask them to sign in once at /auth/login with a provider that verifies their "
+            "address, then add them again.",
         )
+    if len(verified) > 1:
+        raise ConflictError(
+            f"More than one signed-in identity has the verified e-mail {email!r}.",
+            "Ask a platform administrator to resolve the duplicate identities.",
+        )
+    user = verified[0]
     if access.repo.membership_of(user.id) is not None:
         raise ConflictError(
             f"{email} is already a member.", "Change their role with PATCH instead."
@@ -105,6 +115,7 @@ def add_member(
 def change_role(
     access: TenantAccess, clock: Callable[[], datetime], member_id: uuid.UUID, role: Role
 ) -> tuple[Membership, User]:
+    require_person(access.principal)
     membership, user = _member(access, member_id)
     _may_grant(access, role)
     _may_manage(access, membership)
@@ -119,12 +130,14 @@ def change_role(
 def remove_member(
     access: TenantAccess, clock: Callable[[], datetime], member_id: uuid.UUID
 ) -> None:
+    require_person(access.principal)
     membership, user = _member(access, member_id)
     _may_manage(access, membership)
     if membership.role is Role.OWNER:
         _keep_an_owner(access)
     access.repo.delete(membership)
     _audit(access, clock, "member.removed", user, role=membership.role.value)
+    api_keys.revoke_created_by(access, clock, user.id, "its creator left the tenant")
     access.session.commit()
 
 

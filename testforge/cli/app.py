@@ -11,7 +11,6 @@ import typer
 from testforge.bootstrap import Services, Settings
 from testforge.cli.console import crashed, error
 from testforge.domain.errors import TestForgeError
-from testforge.settings import BrowserSettings
 
 EXIT_OK, EXIT_TESTS_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -27,22 +26,18 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class State:
+def services(ctx: typer.Context) -> Services:
     """This invocation's services, built once by the callback below (the CLI's composition
-    root) from the environment and the global options."""
-
-    services: Services
-
-    @property
-    def browser(self) -> BrowserSettings:
-        return self.services.settings.browser
-
-
-state = State()
+    root) and carried by typer's context to every command."""
+    found = ctx.find_object(Services)
+    if found is None:  # a command invoked without the application's callback
+        raise RuntimeError("the testforge callback did not build the services")
+    return found
 
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     chromium: Annotated[
         Path | None,
         typer.Option(
@@ -56,7 +51,7 @@ def main(
     if chromium:
         updates["chromium"] = chromium
     browser = settings.browser.model_copy(update=updates)
-    state.services = Services(replace(settings, browser=browser))
+    ctx.obj = Services(replace(settings, browser=browser))
 
 
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:

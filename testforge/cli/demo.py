@@ -9,7 +9,7 @@ from demo.server import running, serve
 from demo.versions import DEMO_PASSWORD, DEMO_USER, DemoVersion
 from testforge.artifacts import SUITE_DIR, SUITE_META
 from testforge.cli import console
-from testforge.cli.app import EXIT_OK, EXIT_TESTS_FAILED, app, handles_errors, state
+from testforge.cli.app import EXIT_OK, EXIT_TESTS_FAILED, app, handles_errors, services
 from testforge.cli.options import Out, Retries, Workers
 from testforge.design.offline import OfflineDesigner
 from testforge.discovery.auth import Credentials
@@ -40,6 +40,7 @@ def demo_app(
 @app.command("demo")
 @handles_errors
 def demo_command(
+    ctx: typer.Context,
     version: Version = DemoVersion.V1,
     out: Out = DEMO_OUT,
     workers: Workers = 2,
@@ -61,7 +62,7 @@ def demo_command(
                 allow_writes=True,  # the demo shop is disposable: explore the cart and checkout
             )
             with console.discovery_progress() as bar:
-                generated = generate(request, OfflineDesigner(), out, state.browser, bar)
+                generated = generate(request, OfflineDesigner(), out, services(ctx).browser, bar)
         console.out.print(
             f"generated on v1: {len(generated.model.pages)} pages, {len(generated.model.forms)} "
             f"forms, {len(generated.model.flows)} flows → {len(generated.plan.cases)} tests "
@@ -74,9 +75,9 @@ def demo_command(
         request_ = ExecutionRequest(
             base_url=url, workers=workers, retries=retries, credentials=credentials
         )
-        with console.execution_progress() as bar_, state.services.knowledge() as knowledge:
+        with console.execution_progress() as bar_, services(ctx).knowledge() as knowledge:
             result, _ = run_suite(
-                suite_dir, request_, run_out, state.browser, bar_, knowledge=knowledge
+                suite_dir, request_, run_out, services(ctx).browser, bar_, knowledge=knowledge
             )
     console.summary(result, run_out / HTML)
     raise typer.Exit(EXIT_TESTS_FAILED if result.summary.failed else EXIT_OK)

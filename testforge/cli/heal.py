@@ -11,8 +11,9 @@ from rich.table import Table
 
 from testforge.application.knowledge import learn
 from testforge.artifacts import SUITE_DIR
+from testforge.bootstrap import Services
 from testforge.cli import console
-from testforge.cli.app import app, handles_errors, state
+from testforge.cli.app import app, handles_errors, services
 from testforge.domain.healing import HealingDecision, HealingRequest
 from testforge.healing.review import Learner, apply_approved, decide, find_request, load_requests
 
@@ -20,10 +21,10 @@ DEFAULT_SUITE = Path("testforge-out") / SUITE_DIR
 
 
 @contextmanager
-def knowledge_learner() -> Iterator[Learner | None]:
+def knowledge_learner(found: Services) -> Iterator[Learner | None]:
     """Decided heals teach the knowledge base (off with TESTFORGE_KNOWLEDGE_ENABLED=0)."""
-    tenant = state.services.settings.knowledge.tenant
-    with state.services.knowledge() as store:
+    tenant = found.settings.knowledge.tenant
+    with found.knowledge() as store:
         if store is None:
             yield None
         else:
@@ -59,6 +60,7 @@ def _show(request: HealingRequest) -> None:
 @app.command()
 @handles_errors
 def heal(
+    ctx: typer.Context,
     suite: Annotated[Path, typer.Option(help="Suite folder whose heals to review")] = DEFAULT_SUITE,
     show: Annotated[str | None, typer.Option(help="Show one request in full")] = None,
     approve: Annotated[
@@ -71,7 +73,7 @@ def heal(
 ) -> None:
     """List the heals runs recorded; approve, reject, or apply them to the suite."""
     who = getpass.getuser()
-    with knowledge_learner() as learner:
+    with knowledge_learner(services(ctx)) as learner:
         for rid in approve or []:
             console.out.print(f"approved {decide(suite, rid, approve=True, by=who).id}")
         for rid in reject or []:

@@ -6,8 +6,8 @@ from typing import Annotated
 import typer
 
 from testforge.artifacts import write_model
+from testforge.bootstrap import Services
 from testforge.cli import console
-from testforge.cli.app import state
 from testforge.design.port import Designed
 from testforge.llm.bootstrap import LLMStack
 from testforge.llm.settings import LLMMode
@@ -24,8 +24,8 @@ LLM = Annotated[
 ]
 
 
-def llm_stack(mode: LLMMode) -> LLMStack:
-    return state.services.llm(mode)
+def llm_stack(services: Services, mode: LLMMode) -> LLMStack:
+    return services.llm(mode)
 
 
 def _show_notes(stack: LLMStack) -> None:

@@ -15,7 +15,7 @@ from testforge.artifacts import (
     write_suite,
 )
 from testforge.cli import console
-from testforge.cli.app import EXIT_OK, EXIT_TESTS_FAILED, app, handles_errors, state
+from testforge.cli.app import EXIT_OK, EXIT_TESTS_FAILED, app, handles_errors, services
 from testforge.cli.llm import LLM, llm_stack, show_designer, write_llm_report
 from testforge.cli.options import (
     AllowWrites,
@@ -66,6 +66,7 @@ def _finish(result: RunResult, out: Path) -> None:
 @app.command()
 @handles_errors
 def run(
+    ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="Start page of the application under test")],
     out: Out = DEFAULT_OUT,
     username: Username = None,
@@ -88,7 +89,7 @@ def run(
 ) -> None:
     """Run the whole pipeline on URL: discover, design, generate, execute, report."""
     creds = credentials(username, password)
-    stack = llm_stack(llm)
+    stack = llm_stack(services(ctx), llm)
     request = DiscoveryRequest(
         base_url=validate_url(url),
         limits=limits(max_pages, max_depth, concurrency, page_timeout, include, exclude),
@@ -100,7 +101,7 @@ def run(
     )
     with console.discovery_progress() as bar:
         generated = generate_pipeline(
-            request, stack.designer, out, state.browser, bar, enrich=stack.classify
+            request, stack.designer, out, services(ctx).browser, bar, enrich=stack.classify
         )
     console.out.print(
         f"discovered {len(generated.model.pages)} pages, {len(generated.model.forms)} forms, "
@@ -117,12 +118,12 @@ def run(
         credentials=creds,
         before_each=before_each,
     )
-    with console.execution_progress() as bar_, state.services.knowledge() as knowledge:
+    with console.execution_progress() as bar_, services(ctx).knowledge() as knowledge:
         result, _ = run_suite(
             generated.suite_dir,
             execution,
             out,
-            state.browser,
+            services(ctx).browser,
             bar_,
             summarise=stack.insights,
             knowledge=knowledge,
@@ -134,6 +135,7 @@ def run(
 @app.command("discover")
 @handles_errors
 def discover_command(
+    ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="Start page of the application")],
     out: Out = DEFAULT_OUT,
     username: Username = None,
@@ -159,7 +161,7 @@ def discover_command(
         allow_writes=allow_writes,
     )
     with console.discovery_progress() as bar:
-        model = discover(request, state.browser, bar)
+        model = discover(request, services(ctx).browser, bar)
     path = write_model(out / APP_MODEL, model)
     console.out.print(
         f"{len(model.pages)} pages, {sum(len(p.elements) for p in model.pages)} elements, "
@@ -171,12 +173,13 @@ def discover_command(
 @app.command()
 @handles_errors
 def design(
+    ctx: typer.Context,
     app_model: Annotated[Path, typer.Argument(help="app-model.json written by `discover`")],
     out: Out = DEFAULT_OUT,
     llm: LLM = LLMMode.AUTO,
 ) -> None:
     """Design a prioritised test plan from an app model; writes OUT/plan.json."""
-    stack = llm_stack(llm)
+    stack = llm_stack(services(ctx), llm)
     model = stack.classify(read_model(app_model, AppModel))
     designed = stack.designer.design(model)
     plan = designed.plan
@@ -214,6 +217,7 @@ def generate(
 @app.command()
 @handles_errors
 def execute(
+    ctx: typer.Context,
     suite_dir: Annotated[
         Path, typer.Argument(metavar="SUITE", help="Suite folder from `generate`")
     ],
@@ -243,8 +247,9 @@ def execute(
         credentials=credentials(username, password),
         before_each=before_each,
     )
-    with console.execution_progress() as bar, state.services.knowledge() as knowledge:
-        result, _ = run_suite(suite_dir, request, out, state.browser, bar, knowledge=knowledge)
+    with console.execution_progress() as bar, services(ctx).knowledge() as knowledge:
+        browser = services(ctx).browser
+        result, _ = run_suite(suite_dir, request, out, browser, bar, knowledge=knowledge)
     _finish(result, out)
 
 

@@ -1,4 +1,5 @@
-"""The operator's logs: one JSON record per line, each naming the object it is about.
+"""The operator's logs: one JSON record per line (`testforge.logs`), each naming the object it
+is about.
 
 Our own records are structlog's, with the reconciled object bound by `about()` for the length
 of a pass (kind, namespace, name); Kopf's records (stdlib logging, its object in `k8s_ref`) go
@@ -6,12 +7,13 @@ through the same formatter, so every line of the process parses the same way.
 """
 
 import logging
-import sys
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import IO, Any
 
 import structlog
+
+from testforge import logs
 
 NAME = "testforge.operator"
 
@@ -27,35 +29,9 @@ def _kopf_object(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMap
     return event
 
 
-_SHARED: list[Any] = [
-    structlog.contextvars.merge_contextvars,
-    structlog.stdlib.add_log_level,
-    structlog.stdlib.add_logger_name,
-    structlog.processors.TimeStamper(fmt="iso", utc=True),
-]
-
-
 def configure_logging(level: int = logging.INFO, stream: IO[str] | None = None) -> None:
     """Every record of the process, ours and Kopf's, as one JSON object per line."""
-    structlog.configure(
-        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,  # reconfigured by tests; the lookup is cheap
-    )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*_SHARED, _kopf_object],
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(sort_keys=True),
-        ],
-    )
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(formatter)
-    root = logging.getLogger()
-    root.handlers = [handler]
-    root.setLevel(level)
+    logs.configure_logging(level, stream, foreign=[_kopf_object])
 
 
 def logger() -> structlog.stdlib.BoundLogger:

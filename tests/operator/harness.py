@@ -98,20 +98,12 @@ class JobStatusKubelet:
     """For the emulator, which has no Job controller: write the Job's final status directly."""
 
     def finish(self, kube: ClientKube, job: dict[str, Any], outcome: Outcome) -> bool:
+        """The pod's termination first, then the Job's condition, in the order of a real
+        cluster: the Job controller only marks a Job failed after seeing its pod fail, so an
+        operator woken by the Job always finds the pod's reason (OOMKilled, say)."""
         meta = job["metadata"]
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         ok = outcome.exit_code == 0
-        condition = {
-            "type": "Complete" if ok else "Failed",
-            "status": "True",
-            "reason": "Completed" if ok else "BackoffLimitExceeded",
-            "message": outcome.message[:200],
-            "lastTransitionTime": now,
-        }
-        status: dict[str, Any] = {"conditions": [condition], "startTime": now}
-        status["succeeded" if ok else "failed"] = 1
-        kube.patch_status("Job", meta["namespace"], meta["name"], status)
-        # A pod-shaped record of the container, as the kubelet would leave it.
         pod: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "Pod",
@@ -137,6 +129,16 @@ class JobStatusKubelet:
                 "containerStatuses": [{"name": "runner", "state": {"terminated": terminated}}],
             },
         )
+        condition = {
+            "type": "Complete" if ok else "Failed",
+            "status": "True",
+            "reason": "Completed" if ok else "BackoffLimitExceeded",
+            "message": outcome.message[:200],
+            "lastTransitionTime": now,
+        }
+        status: dict[str, Any] = {"conditions": [condition], "startTime": now}
+        status["succeeded" if ok else "failed"] = 1
+        kube.patch_status("Job", meta["namespace"], meta["name"], status)
         return True
 
 

@@ -1,4 +1,4 @@
-"""The actions every reconciler may ask for; each reconciler adds its own (runs.PublishReport,
+"""The actions every reconciler may ask for; each reconciler adds its own (runs.FinishRun,
 healing.ApplyHeal, projects.GenerateSuite) and the controllers carry them out."""
 
 from dataclasses import dataclass
