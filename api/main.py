@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from api.bootstrap import Adapters, bootstrap
 from api.metrics import Metrics
+from api.middleware import install_edge
 from api.problems import install_problem_handlers
 from api.routers import (
     admin,
@@ -38,11 +39,15 @@ def create_app(settings: Settings, adapters: Adapters | None = None) -> FastAPI:
         yield
         container.close()
 
+    docs = settings.docs_enabled
     app = FastAPI(
         title="TestForge API",
         version="1",
         description="Tenants, projects and runs over the TestForge operator's custom resources.",
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.container = container
     for module in ROUTERS:
@@ -50,6 +55,7 @@ def create_app(settings: Settings, adapters: Adapters | None = None) -> FastAPI:
     install_problem_handlers(app)
     metrics: Metrics = container.metrics
     metrics.install(app)
+    install_edge(app, settings)
     return app
 
 

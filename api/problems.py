@@ -41,6 +41,9 @@ def problem_response(
     }
     if fix:
         body["fix"] = fix
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if request_id is not None:
+        body["request_id"] = request_id  # what to quote when reporting the problem
     body.update(extra)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 

@@ -75,6 +75,35 @@ class Settings(BaseSettings):
         description="Create each tenant's namespace; off where GitOps provisions namespaces",
     )
 
+    # The HTTP edge: limits, origins, proxies and what is public.
+    max_body_bytes: int = Field(
+        default=256 * 1024,  # room for Stripe's largest events; every API body is far smaller
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Largest request body",
+    )
+    request_timeout_s: float = Field(
+        default=30.0, gt=0, le=300, description="Answer 504 when a request takes longer"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed to call the API (CORS)"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of the proxies whose X-Forwarded-For is believed",
+    )
+    public_docs: bool | None = Field(
+        default=None, description="Serve /docs and /openapi.json; default: only in development"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics asks for; without one, /metrics is development-only",
+    )
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.development if self.public_docs is None else self.public_docs
+
     @property
     def development(self) -> bool:
         return self.environment == "development"

@@ -78,6 +78,10 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     settings.scanning.disabled = True
     settings.posting.level = logging.WARNING  # our own Events tell the story; Kopf's are noise
     settings.batching.worker_limit = 64
+    # A deleted object waits for its daemon to stop (Kopf's finalizer). A daemon mid-pass misses
+    # Kopf's instant-exit check, and Kopf then looks again only every 60 s by default: deleting
+    # a run took a minute whenever its loop was busy.
+    settings.background.cancellation_polling = 1.0
     # Reconciles are blocking client calls run via asyncio.to_thread: the default executor's
     # few threads (cores + 4) would queue hundreds of runs behind each other.
     asyncio.get_running_loop().set_default_executor(

@@ -66,7 +66,7 @@ class CheckoutRequest:
 class BillingGateway(Protocol):
     def checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
     def verify(self, payload: bytes, signature: str | None) -> BillingEvent: ...
-    def subscription(self, subscription_id: str) -> Subscription: ...
+    def subscription(self, subscription_id: str) -> Subscription | None: ...
 
 
 class StripeGateway:
@@ -127,9 +127,17 @@ class StripeGateway:
             object=document.get("data", {}).get("object", {}),
         )
 
-    def subscription(self, subscription_id: str) -> Subscription:
+    def subscription(self, subscription_id: str) -> Subscription | None:
+        """The subscription, or None when Stripe has none by that id (an event for another
+        account's object, or a deleted test one): a fact, not an outage to retry."""
         try:
             found = self._client.v1.subscriptions.retrieve(subscription_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404 or exc.code == "resource_missing":
+                return None
+            raise BillingUnavailableError(
+                f"Stripe did not return subscription {subscription_id}: {exc}.", _CHECK_STRIPE
+            ) from exc
         except stripe.StripeError as exc:
             raise BillingUnavailableError(
                 f"Stripe did not return subscription {subscription_id}: {exc}.", _CHECK_STRIPE

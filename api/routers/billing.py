@@ -7,6 +7,7 @@ before anything is parsed or stored.
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
 
 from api.billing.plans import QUOTAS
 from api.deps import ContainerDep, OwnerAccess, SessionDep, ViewerAccess
@@ -56,7 +57,9 @@ async def stripe_webhook(
 ) -> dict[str, str]:
     payload = await request.body()  # the exact bytes Stripe signed
     try:
-        outcome = billing.handle_webhook(
+        # The database and Stripe calls block: off the event loop, as sync routes are.
+        outcome = await run_in_threadpool(
+            billing.handle_webhook,
             session,
             container.billing,
             container.clock,

@@ -154,6 +154,11 @@ def _apply(
         log.info("stripe.event_ignored", stripe_event=event.id, type=event.type)
         return None
     current = gateway.subscription(subscription_id)
+    if current is None:
+        log.warning(
+            "stripe.subscription_unknown", stripe_event=event.id, subscription=subscription_id
+        )
+        return None
     tenant = tenant or _tenant_by_id(tenants, current.metadata.get("tenant_id"))
     tenant = tenant or tenants.by_customer(current.customer)
     if tenant is None:
