@@ -1,5 +1,7 @@
-"""Session-wide test isolation: learned patterns go to a temporary store, never the user's."""
+"""Session-wide test isolation: learned patterns go to a temporary store, never the user's;
+logging configured by a test is put back."""
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,3 +24,12 @@ def isolated_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TESTFORGE_KNOWLEDGE_PATH", str(path))
         yield path
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """Leave the root logger as it was: for tests that configure the process's logging."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers, root.level = handlers, level

@@ -77,15 +77,7 @@ def revoke(access: TenantAccess, clock: Callable[[], datetime], key_id: uuid.UUI
             f"There is no API key {key_id} in this tenant.", "GET .../api-keys lists them."
         )
     if key.revoked_at is None:
-        key.revoked_at = clock()
-        audit.record(
-            access.session,
-            clock,
-            actor=access.principal.actor,
-            action="api_key.revoked",
-            tenant_id=access.tenant.id,
-            target=f"api_key:{key.prefix} ({key.name})",
-        )
+        _revoke(access, clock, key)
         access.session.commit()
     return key
 
@@ -94,15 +86,20 @@ def revoke_created_by(
     access: TenantAccess, clock: Callable[[], datetime], user_id: uuid.UUID, why: str
 ) -> None:
     """Revoke every live key a member created (they left); the caller commits."""
-    now = clock()
     for key in access.repo.list(ApiKey, ApiKey.created_by == user_id, ApiKey.revoked_at.is_(None)):
-        key.revoked_at = now
-        audit.record(
-            access.session,
-            clock,
-            actor=access.principal.actor,
-            action="api_key.revoked",
-            tenant_id=access.tenant.id,
-            target=f"api_key:{key.prefix} ({key.name})",
-            reason=why,
-        )
+        _revoke(access, clock, key, reason=why)
+
+
+def _revoke(
+    access: TenantAccess, clock: Callable[[], datetime], key: ApiKey, **details: str
+) -> None:
+    key.revoked_at = clock()
+    audit.record(
+        access.session,
+        clock,
+        actor=access.principal.actor,
+        action="api_key.revoked",
+        tenant_id=access.tenant.id,
+        target=f"api_key:{key.prefix} ({key.name})",
+        **details,
+    )

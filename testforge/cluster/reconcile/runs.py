@@ -377,7 +377,7 @@ def outcome(status: TestRunStatus) -> tuple[RunPhase, str, str]:
     """The final phase, reason and message of a run whose shards have all finished: its stop
     cause when it was stopped, else what its shards and tests did."""
     cause = status.stop_cause
-    if cause is not None and cause is not StopCause.NO_TESTS_SELECTED:
+    if cause is not None:
         return cause.final_phase, cause.value, status.message or ""
     broken = [s for s in status.shards if s.state is ShardState.FAILED]
     if broken:
@@ -393,8 +393,6 @@ def outcome(status: TestRunStatus) -> tuple[RunPhase, str, str]:
     counts = status.counts
     if counts.failed:
         return RunPhase.FAILED, "TestsFailed", f"{counts.failed} of {counts.total} tests failed"
-    if cause is StopCause.NO_TESTS_SELECTED:
-        return cause.final_phase, cause.value, status.message or ""
     healed = f" ({counts.healed} healed)" if counts.healed else ""
     return RunPhase.SUCCEEDED, "AllTestsPassed", f"{counts.passed} of {counts.total} passed{healed}"
 

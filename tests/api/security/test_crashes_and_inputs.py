@@ -3,8 +3,6 @@ log and to other requests, error bodies an attacker can inflate."""
 
 import io
 import json
-import logging
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,14 +12,11 @@ from tests.api.conftest import PLATFORM_ADMIN, Api
 
 
 @pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
+def log_lines(restored_logging: None) -> io.StringIO:
     """The process's logging as `serve()` configures it, into a buffer."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
     out = io.StringIO()
     configure_logging(stream=out)
-    yield out
-    root.handlers, root.level = handlers, level
+    return out
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -11,13 +10,10 @@ from testforge.cluster.logs import about, configure_logging, logger
 
 
 @pytest.fixture
-def stream() -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+def stream(restored_logging: None) -> io.StringIO:
     out = io.StringIO()
     configure_logging(stream=out)
-    yield out
-    root.handlers, root.level = handlers, level
+    return out
 
 
 def _records(stream: io.StringIO) -> list[dict[str, object]]:
