@@ -6,21 +6,29 @@ the real thing. Nothing here runs at import time.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.oidc import IdentityProvider, OidcClient
-from api.auth.tokens import Tokens
+from api.auth.sealing import Sealer
+from api.auth.signing import SigningKeys
+from api.auth.tokens import AccessTokens, Tokens
 from api.billing.gateway import BillingGateway, StripeGateway
 from api.cluster.kubernetes import KubernetesCluster, api_client
 from api.cluster.port import Namespaces, Resources
 from api.db.engine import make_engine, make_sessions
 from api.db.migrate import upgrade
 from api.metrics import Metrics
+from api.services.abuse import Abuse, AbuseRules
+from api.services.mfa import MultiFactor
+from api.services.sessions import SessionPolicy, UserSessionService
 from api.settings import Settings
+from api.throttle import Throttle
+from testforge.domain.egress import Resolver
+from testforge.resolver import SocketResolver
 
 TOKEN_ISSUER = "testforge-api"
 HTTP_TIMEOUT_SECONDS = 10.0
@@ -40,6 +48,8 @@ class Adapters:
     billing: BillingGateway | None = None
     identity: IdentityProvider | None = None
     clock: Callable[[], datetime] | None = None
+    resolver: Resolver | None = None
+    throttle: Throttle | None = None
 
 
 @dataclass
@@ -52,8 +62,13 @@ class Container:
     billing: BillingGateway
     identity: IdentityProvider
     tokens: Tokens
+    signing_keys: SigningKeys
+    user_sessions: UserSessionService
+    mfa: MultiFactor
     metrics: Metrics
+    abuse: Abuse
     clock: Callable[[], datetime]
+    resolver: Resolver
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -101,16 +116,37 @@ def bootstrap(settings: Settings, adapters: Adapters | None = None) -> Container
         settings.stripe_webhook_secret.get_secret_value(),
         settings.stripe_api_base,
     )
+    metrics = Metrics()
+    throttle = given.throttle or Throttle(settings.rate_limit_storage.get_secret_value())
+    abuse = Abuse(throttle, AbuseRules.from_settings(settings), metrics)
+    sessions = make_sessions(engine)
+    secret = settings.secret_key.get_secret_value()
+    signing_keys = SigningKeys(
+        sessions, secret, clock, timedelta(days=settings.signing_key_rotation_days)
+    )
+    user_sessions = UserSessionService(
+        AccessTokens(signing_keys, TOKEN_ISSUER, clock),
+        clock,
+        SessionPolicy(
+            access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+            refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+        ),
+    )
     return Container(
         settings=settings,
         engine=engine,
-        sessions=make_sessions(engine),
+        sessions=sessions,
         resources=resources,
         namespaces=namespaces,
         billing=billing,
         identity=identity,
-        tokens=Tokens(settings.secret_key.get_secret_value(), TOKEN_ISSUER, clock),
-        metrics=Metrics(),
+        tokens=Tokens(secret, TOKEN_ISSUER, clock),
+        signing_keys=signing_keys,
+        user_sessions=user_sessions,
+        mfa=MultiFactor(Sealer(secret, "totp seeds"), clock),
+        metrics=metrics,
+        abuse=abuse,
         clock=clock,
+        resolver=given.resolver or SocketResolver(),
         _closers=closers,
     )

@@ -4,19 +4,21 @@
 
 `SessionDep` opens one database session per request (services commit; whatever they did not
 commit is rolled back when it closes). `CurrentPrincipal` authenticates; the `*Access` aliases
-resolve the `{tenant}` path parameter and demand a minimum role in it.
+resolve the `{tenant}` path parameter and demand a minimum role in it. Each of them spends the
+caller's request budget (api.services.abuse) and says what is left in RateLimit-* headers;
+`AnonymousLimit` does the same for routes without sign-in.
 """
 
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
 from sqlalchemy.orm import Session
 
 from api.auth.roles import Role
 from api.bootstrap import Container
 from api.db.models import User
-from api.errors import ForbiddenError
+from api.errors import ApiError, ForbiddenError, UnauthorizedError
 from api.schemas import TENANT_SLUG
 from api.services.access import (
     Principal,
@@ -26,9 +28,11 @@ from api.services.access import (
     require_person,
     tenant_access,
 )
+from api.throttle import Budget
 from testforge.domain.crd import DNS_LABEL
 
-SESSION_COOKIE = "tf_session"
+SESSION_COOKIE = "tf_session"  # the access token
+REFRESH_COOKIE = "tf_refresh"  # sent to /auth only
 LOGIN_COOKIE = "tf_login"
 
 
@@ -48,15 +52,113 @@ def get_session(container: ContainerDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_principal(request: Request, container: ContainerDep, session: SessionDep) -> Principal:
+def client_address(request: Request) -> str:
+    """The caller's address: the peer's, or what a configured proxy forwarded (uvicorn's
+    ProxyHeadersMiddleware, installed by api.middleware, has already rewritten it)."""
+    return request.client.host if request.client else "unknown"
+
+
+def guard_credentials(request: Request, container: ContainerDep) -> Iterator[None]:
+    """Refuses an address locked out for failed credentials, and counts every forged
+    credential this request turns out to carry, wherever it is found after this point."""
+    address = client_address(request)
+    container.abuse.refuse_if_locked_out(address)
+    try:
+        yield
+    except ApiError as exc:
+        if exc.forged:
+            container.abuse.failed(address, exc.slug)
+        raise
+
+
+CredentialGuard = Annotated[None, Depends(guard_credentials)]
+
+
+def publish(response: Response, budget: Budget | None) -> None:
+    if budget is not None:
+        response.headers.update(budget.headers)
+
+
+def limit_anonymous(
+    request: Request, response: Response, container: ContainerDep, _: CredentialGuard
+) -> None:
+    publish(response, container.abuse.anonymous(client_address(request)))
+
+
+AnonymousLimit = Depends(limit_anonymous)
+
+
+def get_principal(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    session: SessionDep,
+    _: CredentialGuard,
+) -> Principal:
+    return _principal(request, response, container, session, allow_pending_mfa=False)
+
+
+def _principal(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    session: SessionDep,
+    *,
+    allow_pending_mfa: bool,
+) -> Principal:
     header = request.headers.get("Authorization")
     bearer = header[7:].strip() if header and header.lower().startswith("bearer ") else None
-    return authenticate(
-        session, container.tokens, container.clock, bearer, request.cookies.get(SESSION_COOKIE)
+    principal = authenticate(
+        session,
+        container.user_sessions,
+        container.clock,
+        bearer,
+        request.cookies.get(SESSION_COOKIE),
+        allow_pending_mfa=allow_pending_mfa,
     )
+    if principal.user is not None:
+        publish(response, container.abuse.person(principal.user))
+    return principal
+
+
+def get_pending_person(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    session: SessionDep,
+    _: CredentialGuard,
+) -> Principal:
+    """A signed-in person whose session may still wait for its second factor: only the
+    route that verifies it takes this."""
+    principal = _principal(request, response, container, session, allow_pending_mfa=True)
+    require_person(principal)
+    return principal
+
+
+PendingPerson = Annotated[Principal, Depends(get_pending_person)]
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_optional_principal(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    session: SessionDep,
+    _: CredentialGuard,
+) -> Principal | None:
+    """The caller if their credentials still work; None if they sent none, or expired or
+    revoked ones. Forged credentials are still a 401 (and count towards a lockout)."""
+    try:
+        return _principal(request, response, container, session, allow_pending_mfa=True)
+    except UnauthorizedError as exc:
+        if exc.forged:
+            raise
+        return None
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
 def get_user(principal: CurrentPrincipal) -> User:
@@ -65,16 +167,30 @@ def get_user(principal: CurrentPrincipal) -> User:
 
 CurrentUser = Annotated[User, Depends(get_user)]
 
+
+def get_person(principal: CurrentPrincipal) -> Principal:
+    require_person(principal)
+    return principal
+
+
+CurrentPerson = Annotated[Principal, Depends(get_person)]  # a person, with their session
+
 TenantSlug = Annotated[str, Path(pattern=TENANT_SLUG, description="The tenant's slug")]
 ProjectName = Annotated[str, Path(pattern=DNS_LABEL, max_length=50, description="Project name")]
 RunName = Annotated[str, Path(pattern=DNS_LABEL, max_length=63, description="TestRun name")]
 
 
-def require(role: Role) -> Callable[[TenantSlug, CurrentPrincipal, SessionDep], TenantAccess]:
+def require(role: Role) -> Callable[..., TenantAccess]:
     def dependency(
-        tenant: TenantSlug, principal: CurrentPrincipal, session: SessionDep
+        tenant: TenantSlug,
+        principal: CurrentPrincipal,
+        session: SessionDep,
+        response: Response,
+        container: ContainerDep,
     ) -> TenantAccess:
-        return tenant_access(session, principal, tenant, role)
+        access = tenant_access(session, principal, tenant, role)
+        publish(response, container.abuse.tenant(access.tenant, principal.api_key))
+        return access
 
     return dependency
 

@@ -20,10 +20,14 @@ class ApiError(TestForgeError):
         *,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
+        forged: bool = False,
     ) -> None:
         super().__init__(problem, fix)
         self.headers = headers or {}
         self.extra = extra or {}
+        # A credential that was never ours (a guessed key, a bad signature), unlike an expired
+        # or revoked one: these count towards the sender's lockout (api.services.abuse).
+        self.forged = forged
 
 
 class BadRequestError(ApiError):
@@ -33,8 +37,10 @@ class BadRequestError(ApiError):
 class UnauthorizedError(ApiError):
     status, slug, title = 401, "unauthenticated", "Authentication required"
 
-    def __init__(self, problem: str, fix: str | None = None) -> None:
-        super().__init__(problem, fix, headers={"WWW-Authenticate": 'Bearer realm="testforge"'})
+    def __init__(self, problem: str, fix: str | None = None, *, forged: bool = False) -> None:
+        super().__init__(
+            problem, fix, headers={"WWW-Authenticate": 'Bearer realm="testforge"'}, forged=forged
+        )
 
 
 class ForbiddenError(ApiError):
@@ -61,3 +67,10 @@ class UpstreamUnavailableError(ApiError):
     """A dependency (the Kubernetes API, Stripe, the identity provider) failed or is away."""
 
     status, slug, title = 503, "upstream-unavailable", "A dependency is unavailable"
+
+
+class EgressRefusedError(ApiError):
+    """A project or run URL the tenant's egress policy refuses, or one that cannot be vetted
+    (its host does not resolve)."""
+
+    status, slug, title = 422, "egress-refused", "The URL is not allowed for sandboxes"

@@ -20,6 +20,7 @@ from api.routers import (
     billing,
     health,
     members,
+    mfa,
     projects,
     runs,
     shares,
@@ -28,7 +29,19 @@ from api.routers import (
 from api.settings import Settings
 from testforge.logs import configure_logging
 
-ROUTERS = (health, auth, tenants, members, api_keys, projects, runs, shares, billing, admin)
+ROUTERS = (
+    health,
+    auth,
+    mfa,
+    tenants,
+    members,
+    api_keys,
+    projects,
+    runs,
+    shares,
+    billing,
+    admin,
+)
 
 
 def create_app(settings: Settings, adapters: Adapters | None = None) -> FastAPI:

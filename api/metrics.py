@@ -37,6 +37,18 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.rate_limited = Counter(
+            "testforge_api_rate_limited_total",
+            "Requests refused with 429 (and audit rows skipped), by the limit that refused them",
+            ["limit"],
+            registry=self.registry,
+        )
+        self.rate_limit_store_errors = Counter(
+            "testforge_api_rate_limit_store_errors_total",
+            "Times the rate-limit store was unreachable and a request went through uncounted",
+            registry=self.registry,
+        )
+
     def install(self, app: FastAPI) -> None:
         @app.middleware("http")
         async def _measure(

@@ -1,6 +1,7 @@
 """The HTTP edge, outermost first: the real client address behind the configured proxies,
 then `RequestContext` (a request id, a deadline, security headers, a body size limit, one
-structured log record per request), then CORS from configuration. Errors are `api.problems`.
+structured log record per request, crashes answered as a 500 problem and logged once), then
+CORS from configuration. Errors are `api.problems`.
 
 A body announced larger than the limit is refused before a byte of it is read, one sent without
 a length as soon as it grows past it; either way as a problem document with the edge's headers
@@ -14,12 +15,13 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api.problems import problem_response
+from api.problems import crash_response, log_crash, problem_response
 from api.settings import Settings
 
 log = structlog.get_logger("api.requests")
@@ -96,6 +98,14 @@ class RequestContext:
                         request_id=request_id,
                     )
                     await timed_out(scope, receive, send_with_headers)
+            except Exception as exc:
+                # Answered here rather than by Starlette's outermost handler, which re-raises
+                # to the server: it would log the crash a second time and drop the connection.
+                if state["started"]:
+                    raise
+                await run_in_threadpool(log_crash, scope["method"], path, exc)
+                crashed = crash_response(path, request_id=request_id)
+                await crashed(scope, receive, send_with_headers)
             finally:
                 client = scope.get("client")
                 log.info(

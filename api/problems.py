@@ -106,25 +106,36 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     def on_crash(request: Request, exc: Exception) -> JSONResponse:
-        # The details go to the log only: a stack trace may hold secrets or tenant data. A
-        # plain function, so Starlette runs it in its thread pool: formatting a traceback must
-        # not hold up the event loop and every other request with it.
-        log.error(
-            "request.crashed",
-            path=request.url.path,
-            method=request.method,
-            exc_info=(type(exc), exc, exc.__traceback__),
-        )
-        return problem_response(
-            500,
-            "internal",
-            "Internal error",
-            "The server failed to handle the request.",
-            request.url.path,
-            "Try again; if it persists, report it with the time of the request.",
-        )
+        # Only what escapes api.middleware.RequestContext (which answers crashes itself)
+        # lands here. A plain function, so Starlette runs it in its thread pool.
+        log_crash(request.method, request.url.path, exc)
+        return crash_response(request.url.path)
 
     app.add_exception_handler(ApiError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_crash)
+
+
+def log_crash(method: str, path: str, exc: Exception) -> None:
+    """One JSON record with a plain traceback: the details go to the log only (a stack trace
+    may hold secrets or tenant data), never the frames' locals. Formatting a traceback takes
+    a while: call it off the event loop, or every other request waits."""
+    log.error(
+        "request.crashed",
+        path=path,
+        method=method,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+
+
+def crash_response(path: str, **extra: Any) -> JSONResponse:
+    return problem_response(
+        500,
+        "internal",
+        "Internal error",
+        "The server failed to handle the request.",
+        path,
+        "Try again; if it persists, report it with the time of the request.",
+        **extra,
+    )

@@ -7,12 +7,13 @@ dicts, so a new column or status field is not exposed until it is added here.
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from api.auth.roles import Role
 from api.billing.plans import Plan
+from testforge.domain import egress
 from testforge.domain.crd import (
     DNS_LABEL,
     GIT_SHA,
@@ -62,6 +63,37 @@ class TenantUpdate(Body):
     name: str = Field(min_length=1, max_length=200)
 
 
+TenantCidr = Annotated[str, Field(max_length=43), AfterValidator(egress.tenant_network)]
+TenantHost = Annotated[str, Field(max_length=255), AfterValidator(egress.tenant_host)]
+
+
+class EgressPolicyUpdate(Body):
+    """The whole policy (PUT replaces it): what the tenant's sandboxes may reach besides the
+    public internet. Loopback, link-local, cloud metadata and in-cluster names never."""
+
+    allow_cidrs: list[TenantCidr] = Field(
+        default_factory=list,
+        max_length=egress.MAX_ENTRIES,
+        description="Non-public networks, e.g. 10.20.0.0/16 (a VPN or peered network)",
+    )
+    allow_hosts: list[TenantHost] = Field(
+        default_factory=list,
+        max_length=egress.MAX_ENTRIES,
+        description="Names the public DNS does not know, e.g. shop.corp.internal or "
+        "*.corp.internal; their addresses must be allowed too",
+    )
+
+    def policy(self) -> egress.EgressPolicy:
+        return egress.EgressPolicy(
+            allow_cidrs=tuple(self.allow_cidrs), allow_hosts=tuple(self.allow_hosts)
+        )
+
+
+class EgressPolicyPublic(Public):
+    allow_cidrs: list[str]
+    allow_hosts: list[str]
+
+
 class TenantPublic(Public):
     slug: str
     name: str
@@ -87,11 +119,45 @@ class MemberPublic(Public):
     created_at: datetime
 
 
+class RefreshRequest(Body):
+    refresh_token: str = Field(min_length=10, max_length=100, pattern=r"^tfr_[A-Za-z0-9_-]+$")
+
+
+class TokensPublic(Public):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class MfaCode(Body):
+    code: str = Field(
+        min_length=6,
+        max_length=11,
+        pattern=r"^([0-9]{6}|[a-z0-9]{5}-[a-z0-9]{5})$",
+        description="A 6-digit code from the authenticator app, or a recovery code",
+    )
+
+
+class MfaEnrolmentPublic(Public):
+    secret: str = Field(description="The TOTP seed (base32), shown once")
+    otpauth_uri: str = Field(description="The same as an otpauth:// URI, for a QR code")
+
+
+class MfaRecoveryCodesPublic(Public):
+    recovery_codes: list[str] = Field(description="Single-use codes, shown once: keep them safe")
+
+
+class MfaPolicy(Body):
+    required: bool
+
+
 class MePublic(Public):
     id: uuid.UUID
     email: str
     name: str | None
     platform_admin: bool
+    mfa_enabled: bool
     tenants: list[TenantPublic]
 
 

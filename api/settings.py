@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.billing.plans import Plan
+from api.throttle import tiers
 
 # Development defaults: usable on a laptop, refused everywhere else.
 DEV_SECRET_KEY = "dev-only-insecure-session-key-change-me"
@@ -35,9 +36,18 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY),
-        description="Signs session, login-state and share tokens (HS256)",
+        description="Signs login-state and share tokens (HS256); encrypts the access-token "
+        "signing keys at rest",
     )
-    session_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    access_token_ttl_seconds: int = Field(
+        default=900, ge=60, le=3600, description="Lifetime of an access token (RS256)"
+    )
+    refresh_token_ttl_days: int = Field(
+        default=7, ge=1, le=90, description="A session unused (unrefreshed) this long ends"
+    )
+    signing_key_rotation_days: int = Field(
+        default=30, ge=1, le=365, description="Age at which the token signing key is replaced"
+    )
     share_ttl_max_days: int = Field(default=30, ge=1, le=365)
 
     # A secret: the URL holds the database password, and must never reach a log or a repr.
@@ -100,6 +110,35 @@ class Settings(BaseSettings):
         description="Bearer token /metrics asks for; without one, /metrics is development-only",
     )
 
+    # Abuse limits (the plan sets each tenant's and each API key's request rate).
+    rate_limit_storage: SecretStr = Field(
+        default=SecretStr("memory://"),
+        description="Where the counters live: redis://host:6379/0, shared by every replica "
+        "(a secret: the URL may hold a password); memory:// counts per process",
+    )
+    anonymous_rate: str = Field(
+        default="60/minute",
+        description="Requests per client address to sign-in, its callback and shared links",
+    )
+    person_rate: str = Field(default="600/minute", description="Requests per signed-in person")
+    failed_credentials_lockout: str = Field(
+        default="10/minute;30/hour;100/day",
+        description="Failed credentials (wrong API keys, forged tokens, bad sign-in callbacks) "
+        "an address may send per window before it is locked out until the window frees",
+    )
+    abuse_audit_rate: str = Field(
+        default="20/hour",
+        description="Audit rows one address can cause by failing; beyond it, only logs and metrics",
+    )
+
+    @field_validator(
+        "anonymous_rate", "person_rate", "failed_credentials_lockout", "abuse_audit_rate"
+    )
+    @classmethod
+    def _parses_as_rate(cls, value: str) -> str:
+        tiers(value)
+        return value
+
     @property
     def docs_enabled(self) -> bool:
         return self.development if self.public_docs is None else self.public_docs
@@ -137,6 +176,10 @@ class Settings(BaseSettings):
         if self.database_url.get_secret_value().startswith("sqlite"):
             problems.append(
                 "database_url must be PostgreSQL (postgresql+psycopg://...) in production"
+            )
+        if self.rate_limit_storage.get_secret_value().startswith("memory://"):
+            problems.append(
+                "rate_limit_storage must be shared by every replica (redis://...) in production"
             )
         for name in ("oidc_issuer", "public_url"):
             url = urlsplit(getattr(self, name))

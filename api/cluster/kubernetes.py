@@ -1,4 +1,5 @@
-"""The cluster adapter over the official `kubernetes` client (CustomObjectsApi, CoreV1Api).
+"""The cluster adapter over the official `kubernetes` client (CustomObjectsApi, CoreV1Api,
+NetworkingV1Api).
 
 It is synchronous, like the client; FastAPI runs the routes that call it on its thread pool.
 Errors are translated here, once: 409 -> AlreadyExistsError, 400/422 -> RefusedError (with the
@@ -7,6 +8,7 @@ ClusterUnavailableError with a fix for whoever runs the deployment (RBAC, a miss
 namespace).
 """
 
+import contextlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -56,8 +58,9 @@ def _translate(exc: ApiException, action: str) -> Exception:
         return RefusedError(f"{action}: {message}.", "Correct the fields the message names.")
     fixes = {
         401: "The API's Kubernetes credentials are invalid: check its kubeconfig or token.",
-        403: "Grant the API's service account get, list and create on testprojects and "
-        "testruns (testforge.io) in the tenant namespaces.",
+        403: "Grant the API's service account what manifests/api grants: get, list and create "
+        "on testprojects and testruns (testforge.io), create on namespaces, create and update "
+        "on networkpolicies.",
         404: "Install the TestForge CRDs (crds/) and make sure the tenant's namespace exists.",
     }
     return ClusterUnavailableError(
@@ -72,6 +75,7 @@ class KubernetesCluster:
     def __init__(self, api: k8s.ApiClient) -> None:
         self._custom = k8s.CustomObjectsApi(api)
         self._core = k8s.CoreV1Api(api)
+        self._networking = k8s.NetworkingV1Api(api)
 
     def _call(self, action: str, call: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -127,13 +131,27 @@ class KubernetesCluster:
         items = found.get("items") if isinstance(found, dict) else None
         return [item for item in items or [] if isinstance(item, dict)]
 
-    def ensure(self, name: str, labels: dict[str, str]) -> None:
+    def ensure(self, name: str, labels: dict[str, str], network_policy: Manifest) -> None:
         body = {
             "apiVersion": "v1",
             "kind": "Namespace",
             "metadata": {"name": name, "labels": labels},
         }
-        try:
+        # Made before (by us on a retry, or by GitOps): that is the goal.
+        with contextlib.suppress(AlreadyExistsError):
             self._call(f"creating namespace {name}", self._core.create_namespace, body)
+        policy = network_policy["metadata"]["name"]
+        action = f"writing NetworkPolicy {name}/{policy}"
+        create = self._networking.create_namespaced_network_policy
+        try:
+            self._call(action, create, name, network_policy)
         except AlreadyExistsError:
-            return  # provisioned before (by us on a retry, or by GitOps): that is the goal
+            # Replaced whole, not patched: the tenant's policy is the one truth, and a rule
+            # someone added by hand must not survive it.
+            self._call(
+                action,
+                self._networking.replace_namespaced_network_policy,
+                policy,
+                name,
+                network_policy,
+            )

@@ -32,4 +32,7 @@ class Resources(Protocol):
 
 
 class Namespaces(Protocol):
-    def ensure(self, name: str, labels: dict[str, str]) -> None: ...
+    def ensure(self, name: str, labels: dict[str, str], network_policy: Manifest) -> None:
+        """The namespace exists (made with `labels` if it did not), and so does
+        `network_policy` in it, exactly as given (created, or replaced whole)."""
+        ...

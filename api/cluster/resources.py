@@ -20,6 +20,13 @@ from testforge.domain.crd import (
     TestProjectSpec,
     TestRunSpec,
 )
+from testforge.domain.egress import (
+    CLOSED_IPV4,
+    CLOSED_IPV6,
+    EgressPolicy,
+    IPNetwork,
+    metadata_within,
+)
 
 PROJECTS = "testprojects"
 RUNS = "testruns"
@@ -27,6 +34,12 @@ TENANT_LABEL = "testforge.io/tenant"
 PROJECT_LABEL = "testforge.io/project"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "testforge-api"}
 MAX_NAME = 63
+EGRESS_POLICY = "testforge-egress"
+# CoreDNS keeps kube-dns's label; a cluster with NodeLocal DNSCache needs its address too.
+CLUSTER_DNS = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+}
 
 
 def _metadata(namespace: str, name: str, tenant: str, **labels: str) -> dict[str, Any]:
@@ -34,6 +47,48 @@ def _metadata(namespace: str, name: str, tenant: str, **labels: str) -> dict[str
         "name": name,
         "namespace": namespace,
         "labels": {**MANAGED_BY, TENANT_LABEL: tenant, **labels},
+    }
+
+
+def namespace_labels(tenant: str) -> dict[str, str]:
+    return {**MANAGED_BY, TENANT_LABEL: tenant}
+
+
+def _block(network: IPNetwork) -> dict[str, Any]:
+    block: dict[str, Any] = {"cidr": str(network)}
+    inside = metadata_within(network)
+    if inside:
+        block["except"] = [str(m) for m in inside]
+    return {"ipBlock": block}
+
+
+def egress_network_policy(namespace: str, tenant: str, policy: EgressPolicy) -> Manifest:
+    """Default-deny egress for every pod in the tenant's namespace (all of them are sandboxes),
+    except DNS, the public internet, and the networks the tenant allowed (less any metadata
+    endpoint inside them). Unlike the runner's check, it holds for every connection."""
+    rules: list[dict[str, Any]] = [
+        {
+            "to": [CLUSTER_DNS],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+        },
+        {
+            "to": [
+                {"ipBlock": {"cidr": "0.0.0.0/0", "except": list(CLOSED_IPV4)}},
+                {"ipBlock": {"cidr": "::/0", "except": list(CLOSED_IPV6)}},
+            ]
+        },
+    ]
+    if policy.allow_cidrs:
+        rules.append({"to": [_block(network) for network in policy.networks()]})
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": EGRESS_POLICY,
+            "namespace": namespace,
+            "labels": namespace_labels(tenant),
+        },
+        "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": rules},
     }
 
 

@@ -18,11 +18,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -85,6 +87,12 @@ class Tenant(Base):
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), default=None)
     subscription_status: Mapped[str | None] = mapped_column(String(32), default=None)
+    # The egress policy (api.services.egress): what the tenant's sandboxes may reach besides
+    # the public internet. Canonical CIDRs and host patterns, validated before they get here.
+    egress_cidrs: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    egress_hosts: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # People must have passed a second factor in this session to act in the tenant.
+    require_mfa: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def suspended(self) -> bool:
@@ -103,8 +111,69 @@ class User(Base):
     name: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    # Sessions carry the epoch they were issued in: bumping it signs the user out everywhere.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UserSession(Base):
+    """One sign-in: what every access token names (`sid`) and its refresh tokens belong to.
+    Revoking the row ends the session at once: every request loads it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Moves with every refresh: a session nobody refreshes for the refresh lifetime ends.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_reason: Mapped[str | None] = mapped_column(String(100), default=None)
+    # Set at sign-in when the user has a second factor: until it is verified, the session
+    # can do nothing but verify it or sign out.
+    mfa_required: Mapped[bool] = mapped_column(default=False)
+    mfa_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class UserMfa(Base):
+    """A user's TOTP second factor: the seed sealed at rest (api.auth.sealing), the last time
+    step accepted (a code works once), and the hashes of the unused recovery codes."""
+
+    __tablename__ = "user_mfa"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class RefreshToken(Base):
+    """A refresh token, by the SHA-256 of its secret. Used ones are kept (`used_at`), so a
+    second use is recognised as theft and ends the whole session."""
+
+    __tablename__ = "refresh_tokens"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True
+    )
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class SigningKey(Base):
+    """An RSA key that signs access tokens; the private half encrypted with a key derived from
+    the deployment's secret key. Shared by every replica through the database."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class TenantOwned(Base):

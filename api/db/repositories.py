@@ -11,18 +11,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from api.db.models import (
     ApiKey,
     AuditEvent,
     Membership,
+    RefreshToken,
     RunRecord,
     StripeEvent,
     Tenant,
     TenantOwned,
     User,
+    UserSession,
 )
 
 Owned = TypeVar("Owned", bound=TenantOwned)
@@ -147,6 +149,38 @@ class Users:
     def add(self, user: User) -> User:
         self.session.add(user)
         return user
+
+
+class UserSessions:
+    """Sign-in sessions and their refresh tokens (api.services.sessions)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_id(self, session_id: uuid.UUID) -> UserSession | None:
+        return self.session.get(UserSession, session_id)
+
+    def live_of(self, user_id: uuid.UUID) -> Sequence[UserSession]:
+        query = select(UserSession).where(
+            UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+        )
+        return self.session.scalars(query).all()
+
+    def refresh_token(self, token_hash: str) -> RefreshToken | None:
+        return self.session.get(RefreshToken, token_hash)
+
+    def claim(self, token: RefreshToken, now: datetime) -> bool:
+        """Marks `token` used unless it already is; False when another request got there first."""
+        result = self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.hash == token.hash, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return isinstance(result, CursorResult) and result.rowcount == 1
+
+    def add(self, row: UserSession | RefreshToken) -> None:
+        self.session.add(row)
 
 
 class ApiKeys:

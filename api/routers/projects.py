@@ -15,7 +15,9 @@ def create_project(
     body: ProjectCreate, access: MemberAccess, container: ContainerDep
 ) -> ProjectPublic:
     spec = TestProjectSpec.model_validate(body.model_dump(exclude={"name"}, exclude_none=True))
-    view = projects.create(access, container.resources, container.clock, body.name, spec)
+    view = projects.create(
+        access, container.resources, container.resolver, container.clock, body.name, spec
+    )
     return ProjectPublic.model_validate(view)
 
 

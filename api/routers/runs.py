@@ -35,6 +35,7 @@ def trigger_run(
     view = runs.trigger(
         access,
         container.resources,
+        container.resolver,
         container.clock,
         project,
         runs.RunRequest(

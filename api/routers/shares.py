@@ -6,7 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from api.deps import AdminAccess, ContainerDep, MemberAccess, RunName, SessionDep, ViewerAccess
+from api.deps import (
+    AdminAccess,
+    AnonymousLimit,
+    ContainerDep,
+    MemberAccess,
+    RunName,
+    SessionDep,
+    ViewerAccess,
+)
 from api.schemas import ShareCreate, ShareCreated, SharedRunPublic, SharePublic
 from api.services import shares
 
@@ -39,7 +47,7 @@ def revoke_share(share_id: uuid.UUID, access: AdminAccess, container: ContainerD
     return SharePublic.model_validate(shares.revoke(access, container.clock, share_id))
 
 
-@router.get("/v1/shared/{token}")
+@router.get("/v1/shared/{token}", dependencies=[AnonymousLimit])
 def read_shared_run(token: Token, container: ContainerDep, session: SessionDep) -> SharedRunPublic:
     view = shares.resolve(session, container.resources, container.tokens, container.clock, token)
     return SharedRunPublic.model_validate(view)

@@ -1,4 +1,5 @@
-"""Tenants: create one (the caller becomes its owner), list mine, read, rename; its audit log."""
+"""Tenants: create one (the caller becomes its owner), list mine, read, rename; the egress
+policy of its sandboxes; its audit log."""
 
 from typing import Annotated
 
@@ -7,8 +8,15 @@ from fastapi import APIRouter, Query
 from api.auth.roles import Role
 from api.db.repositories import Tenants
 from api.deps import AdminAccess, ContainerDep, CurrentUser, SessionDep, ViewerAccess
-from api.schemas import AuditPublic, TenantCreate, TenantPublic, TenantUpdate
-from api.services import tenants
+from api.schemas import (
+    AuditPublic,
+    EgressPolicyPublic,
+    EgressPolicyUpdate,
+    TenantCreate,
+    TenantPublic,
+    TenantUpdate,
+)
+from api.services import egress, tenants
 
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
 
@@ -47,6 +55,22 @@ def read_tenant(access: ViewerAccess) -> TenantPublic:
 def update_tenant(body: TenantUpdate, access: AdminAccess, container: ContainerDep) -> TenantPublic:
     tenant = tenants.rename(access, container.clock, body.name)
     return TenantPublic.model_validate(tenant).model_copy(update={"role": access.role})
+
+
+@router.get("/{tenant}/egress")
+def read_egress_policy(access: ViewerAccess) -> EgressPolicyPublic:
+    policy = egress.policy_of(access.tenant)
+    return EgressPolicyPublic.model_validate(policy.model_dump())
+
+
+@router.put("/{tenant}/egress")
+def replace_egress_policy(
+    body: EgressPolicyUpdate, access: AdminAccess, container: ContainerDep
+) -> EgressPolicyPublic:
+    """Admins and owners, signed in (never an API key): a leaked CI key must not open the
+    tenant's sandboxes to its private networks."""
+    policy = egress.replace(access, container.clock, container.namespaces, body.policy())
+    return EgressPolicyPublic.model_validate(policy.model_dump())
 
 
 @router.get("/{tenant}/audit")

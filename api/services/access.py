@@ -15,20 +15,25 @@ from sqlalchemy.orm import Session
 
 from api.auth import api_keys
 from api.auth.roles import Role
-from api.auth.tokens import Audience, InvalidTokenError, Tokens
 from api.db.models import ApiKey, Tenant, User
-from api.db.repositories import ApiKeys, TenantRepository, Tenants, Users
+from api.db.repositories import ApiKeys, TenantRepository, Tenants
 from api.errors import ForbiddenError, NotFoundError, UnauthorizedError
+from api.services.sessions import SIGN_IN, UserSessionService
 
-SIGN_IN = "Sign in at /auth/login, or send an API key as `Authorization: Bearer tfk_...`."
 # A key's last use is written at most this often, so CI traffic does not write on every call.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+class MfaRequiredError(UnauthorizedError):
+    slug, title = "mfa-required", "Second factor required"
 
 
 @dataclass(frozen=True)
 class Principal:
     user: User | None = None
     api_key: ApiKey | None = None
+    session_id: uuid.UUID | None = None  # a person's sign-in session
+    mfa_verified: bool = False  # that session passed a second factor
 
     @property
     def actor(self) -> str:
@@ -52,32 +57,38 @@ class TenantAccess:
 
 def authenticate(
     session: Session,
-    tokens: Tokens,
+    user_sessions: UserSessionService,
     clock: Callable[[], datetime],
     bearer: str | None,
     cookie: str | None,
+    *,
+    allow_pending_mfa: bool = False,
 ) -> Principal:
     if bearer is not None and api_keys.looks_like_key(bearer):
         return Principal(api_key=_api_key(session, clock, bearer))
     token = bearer if bearer is not None else cookie
     if not token:
         raise UnauthorizedError("No credentials were sent.", SIGN_IN)
-    try:
-        claims = tokens.read(Audience.SESSION, token)
-        user_id = uuid.UUID(str(claims.get("sub")))
-    except (InvalidTokenError, ValueError) as exc:
-        raise UnauthorizedError("The session is invalid or has expired.", SIGN_IN) from exc
-    user = Users(session).by_id(user_id)
-    if user is None or claims.get("epoch") != user.session_epoch:
-        raise UnauthorizedError("The session has been signed out.", SIGN_IN)
-    return Principal(user=user)
+    signed_in = user_sessions.resolve(session, token)
+    if signed_in.mfa_pending and not allow_pending_mfa:
+        raise MfaRequiredError(
+            "This session has not passed its second factor yet.",
+            "Send a code from the authenticator app to POST /auth/mfa/verify.",
+        )
+    return Principal(
+        user=signed_in.user,
+        session_id=signed_in.session_id,
+        mfa_verified=signed_in.mfa_verified,
+    )
 
 
 def _api_key(session: Session, clock: Callable[[], datetime], plaintext: str) -> ApiKey:
     parts = api_keys.split(plaintext)
     key = ApiKeys(session).by_prefix(parts[0]) if parts else None
     if parts is None or key is None or not api_keys.matches(parts[1], key.secret_hash):
-        raise UnauthorizedError("The API key is not valid.", "Check the key, or create a new one.")
+        raise UnauthorizedError(
+            "The API key is not valid.", "Check the key, or create a new one.", forged=True
+        )
     now = clock()
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         raise UnauthorizedError(
@@ -97,6 +108,12 @@ def tenant_access(session: Session, principal: Principal, slug: str, needed: Rol
         raise NotFoundError(
             f"There is no tenant {slug!r} that you belong to.",
             "Check the slug (GET /v1/tenants lists yours), or ask an admin to add you.",
+        )
+    if tenant.require_mfa and principal.user is not None and not principal.mfa_verified:
+        raise ForbiddenError(
+            f"Tenant {slug!r} requires a second factor, and this session has not passed one.",
+            "Set one up at POST /v1/me/mfa, or sign in again and verify it "
+            "(POST /auth/mfa/verify).",
         )
     if tenant.suspended:
         raise ForbiddenError(

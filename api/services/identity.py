@@ -21,6 +21,7 @@ from api.db.models import User
 from api.db.repositories import Users
 from api.errors import BadRequestError
 from api.services import audit
+from api.services.sessions import IssuedTokens, UserSessionService
 
 LOGIN_TTL = timedelta(minutes=10)
 RESTART = "Start again from /auth/login (and finish within ten minutes)."
@@ -35,7 +36,7 @@ class LoginStart:
 @dataclass(frozen=True)
 class LoginDone:
     user: User
-    session_token: str
+    tokens: IssuedTokens
     next_path: str
 
 
@@ -65,27 +66,34 @@ def finish_login(
     session: Session,
     provider: IdentityProvider,
     tokens: Tokens,
+    user_sessions: UserSessionService,
     clock: Callable[[], datetime],
-    session_ttl: timedelta,
     *,
     login_state: str | None,
     code: str | None,
     state: str | None,
     error: str | None,
+    may_audit: Callable[[], bool],
 ) -> LoginDone:
+    """`may_audit` says whether a failure may still write an audit row (abuse limits)."""
     try:
         pending = _check_callback(tokens, login_state, code, state, error)
-        identity = provider.complete(code or "", pending["verifier"], pending["nonce"])
+        try:
+            identity = provider.complete(code or "", pending["verifier"], pending["nonce"])
+        except IdentityError as exc:  # a code the provider did not issue for this sign-in
+            raise IdentityError(exc.problem, exc.fix, forged=True) from exc
     except (BadRequestError, IdentityError) as exc:
-        audit.record(session, clock, actor="anonymous", action="auth.login_failed", why=exc.problem)
-        session.commit()
+        if may_audit():
+            audit.record(
+                session, clock, actor="anonymous", action="auth.login_failed", why=exc.problem
+            )
+            session.commit()
         raise
     now = clock()
     users = Users(session)
     user = users.by_identity(identity.issuer, identity.subject)
     if user is None:
         user = users.add(User(issuer=identity.issuer, subject=identity.subject, created_at=now))
-        user.session_epoch = 0
     user.email, user.email_verified, user.name = (
         identity.email,
         identity.email_verified,
@@ -93,12 +101,8 @@ def finish_login(
     )
     user.last_login_at = now
     session.flush()
-    audit.record(session, clock, actor=f"user:{user.id} <{user.email}>", action="auth.login")
-    session.commit()
-    token = tokens.issue(
-        Audience.SESSION, {"sub": str(user.id), "epoch": user.session_epoch}, session_ttl
-    )
-    return LoginDone(user, token, str(pending.get("next") or "/"))
+    issued = user_sessions.start(session, user)  # audited as auth.login, committed
+    return LoginDone(user, issued, str(pending.get("next") or "/"))
 
 
 def _check_callback(
@@ -106,25 +110,37 @@ def _check_callback(
 ) -> dict[str, Any]:
     if error:
         raise IdentityError(f"The identity provider answered {error!r}.", RESTART)
+    # Past the provider's own error, every failure is a callback we did not ask for: it
+    # counts towards the sender's lockout.
     if not login_state:
         raise BadRequestError(
-            "No sign-in is in progress in this browser (no login cookie).", RESTART
+            "No sign-in is in progress in this browser (no login cookie).", RESTART, forged=True
         )
     try:
         pending = tokens.read(Audience.LOGIN, login_state)
     except InvalidTokenError as exc:
         raise BadRequestError(
-            "The sign-in has expired or its cookie was altered.", RESTART
+            "The sign-in has expired or its cookie was altered.", RESTART, forged=True
         ) from exc
     if not code or not state:
-        raise BadRequestError("The callback lacks `code` or `state`.", RESTART)
+        raise BadRequestError("The callback lacks `code` or `state`.", RESTART, forged=True)
     # Constant time: the state is what stops a forged callback (login CSRF).
     if not hmac.compare_digest(state, str(pending.get("state", ""))):
-        raise BadRequestError("The callback's state does not match this sign-in.", RESTART)
+        raise BadRequestError(
+            "The callback's state does not match this sign-in.", RESTART, forged=True
+        )
     return pending
 
 
-def sign_out_everywhere(session: Session, clock: Callable[[], datetime], user: User) -> None:
-    user.session_epoch += 1
-    audit.record(session, clock, actor=f"user:{user.id} <{user.email}>", action="auth.sign_out_all")
+def sign_out_everywhere(
+    session: Session, user_sessions: UserSessionService, clock: Callable[[], datetime], user: User
+) -> None:
+    ended = user_sessions.end_all(session, user)
+    audit.record(
+        session,
+        clock,
+        actor=f"user:{user.id} <{user.email}>",
+        action="auth.sign_out_all",
+        sessions=ended,
+    )
     session.commit()

@@ -7,18 +7,24 @@ from datetime import datetime
 from api.cluster.port import Resources
 from api.cluster.resources import PROJECTS, ProjectView, project_manifest, read_project
 from api.errors import NotFoundError
-from api.services import audit
+from api.services import audit, egress
 from api.services.access import TenantAccess
-from testforge.domain.crd import TestProjectSpec
+from testforge.domain.crd import EgressSpec, TestProjectSpec
+from testforge.domain.egress import Resolver
 
 
 def create(
     access: TenantAccess,
     resources: Resources,
+    resolver: Resolver,
     clock: Callable[[], datetime],
     name: str,
     spec: TestProjectSpec,
 ) -> ProjectView:
+    egress.vet(access.tenant, resolver, spec.url, "body.url")
+    # The tenant's policy goes with the project, for the runner to check again after its own
+    # DNS lookup; a member cannot set it (ProjectCreate has no such field).
+    spec = spec.model_copy(update={"egress": EgressSpec.of(egress.policy_of(access.tenant))})
     manifest = project_manifest(access.tenant.namespace, name, access.tenant.slug, spec)
     created = resources.create(manifest)
     # The resource exists now; the audit entry follows it (a failed create is not audited).

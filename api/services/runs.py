@@ -25,15 +25,17 @@ from api.cluster.resources import (
 from api.db.models import RunRecord
 from api.db.repositories import Tenants
 from api.errors import NotFoundError, QuotaExceededError, TooManyRequestsError
-from api.services import audit
+from api.services import audit, egress
 from api.services.access import TenantAccess
 from testforge.domain.crd import (
+    EgressSpec,
     LocalObjectReference,
     Selection,
     TestRunSpec,
     Trigger,
     TriggerSource,
 )
+from testforge.domain.egress import Resolver
 from testforge.domain.plan import Priority, Tag
 
 RETRY_AFTER_SECONDS = 60
@@ -63,10 +65,14 @@ def period(now: datetime) -> tuple[datetime, datetime]:
 def trigger(
     access: TenantAccess,
     resources: Resources,
+    resolver: Resolver,
     clock: Callable[[], datetime],
     project: str,
     request: RunRequest,
 ) -> RunView:
+    # Before the tenant row is locked: a DNS lookup can take seconds.
+    if request.url is not None:
+        egress.vet(access.tenant, resolver, request.url, "body.url")
     tenant = Tenants(access.session).locked(access.tenant.id)
     quota = QUOTAS[tenant.plan]
     now = clock()
@@ -107,6 +113,9 @@ def trigger(
             url=request.url,
             selection=Selection(tags=list(request.tags), priorities=list(request.priorities)),
             shards=request.shards,
+            # The tenant's policy now, so a run follows a change made since its project was
+            # created; the runner checks the URL against it again.
+            egress=EgressSpec.of(egress.policy_of(tenant)),
             trigger=Trigger(
                 source=source,
                 git_sha=request.git_sha,

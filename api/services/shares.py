@@ -103,13 +103,9 @@ def resolve(
             raise GoneError(
                 "This link has expired.", "Ask whoever shared it for a new one."
             ) from exc
-        raise NotFoundError(
-            "This is not a valid share link.", "Check that it was copied whole."
-        ) from exc
+        raise _not_a_link() from exc
     except (KeyError, ValueError) as exc:
-        raise NotFoundError(
-            "This is not a valid share link.", "Check that it was copied whole."
-        ) from exc
+        raise _not_a_link() from exc
     tenant = Tenants(session).by_id(tenant_id)
     share = TenantRepository(session, tenant_id).get(Share, share_id) if tenant else None
     if tenant is None or share is None:
@@ -120,3 +116,9 @@ def resolve(
     if found is None:
         raise GoneError("The shared run has been deleted.", None)
     return read_run(found)
+
+
+def _not_a_link() -> NotFoundError:
+    return NotFoundError(
+        "This is not a valid share link.", "Check that it was copied whole.", forged=True
+    )

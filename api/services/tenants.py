@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from api.auth.roles import Role
 from api.cluster.port import Namespaces
-from api.cluster.resources import MANAGED_BY, TENANT_LABEL
+from api.cluster.resources import egress_network_policy, namespace_labels
 from api.db.models import Membership, Tenant, User
 from api.db.repositories import Tenants, Users
 from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.services import api_keys, audit
 from api.services.access import TenantAccess, require_person
+from testforge.domain.egress import EgressPolicy
 
 
 def create_tenant(
@@ -55,8 +56,13 @@ def create_tenant(
         namespace=tenant.namespace,
     )
     if namespaces is not None:
-        # Before the commit: a tenant whose namespace cannot be made is not created.
-        namespaces.ensure(tenant.namespace, {**MANAGED_BY, TENANT_LABEL: slug})
+        # Before the commit: a tenant whose namespace cannot be made is not created. A new
+        # tenant's sandboxes reach DNS and the public internet only.
+        namespaces.ensure(
+            tenant.namespace,
+            namespace_labels(slug),
+            egress_network_policy(tenant.namespace, slug, EgressPolicy()),
+        )
     session.commit()
     return tenant
 

@@ -13,6 +13,7 @@ from testforge.contracts.env import EnvContract
 from testforge.domain.app_model import CrawlLimits
 from testforge.domain.base import DomainModel
 from testforge.domain.crd import Counts
+from testforge.domain.egress import EgressPolicy
 
 # Where the Job mounts what the runner reads and writes.
 SPEC_DIR = Path("/etc/testforge")
@@ -58,6 +59,9 @@ class RunnerSpec(DomainModel):
     kind: RunnerKind
     base_url: str
     output: str
+    # Checked against base_url after the runner's own DNS lookup, before any browser work. The
+    # operator always sends one; None (a runner started by hand) checks nothing.
+    egress: EgressPolicy | None = None
     # discover
     limits: CrawlLimits | None = None
     login_path: str | None = None

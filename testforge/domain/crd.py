@@ -9,10 +9,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 from pydantic.config import JsonDict
 
+from testforge.domain import egress as egress_rules
 from testforge.domain.app_model import CrawlLimits
 from testforge.domain.base import DomainModel
 from testforge.domain.fingerprint import ElementFingerprint
@@ -40,6 +41,9 @@ CONDITIONS_LIST: JsonDict = {
 # Five cron fields of digits, `*`, ranges, lists and steps; the controller parses it fully.
 CRON = r"^(\S+\s+){4}\S+$"
 GIT_SHA = r"^[0-9a-f]{7,40}$"
+# The shape only; the models check the values strictly (testforge.domain.egress).
+CIDR = r"^[0-9a-fA-F:.]+/[0-9]{1,3}$"
+HOST_PATTERN = r"^(\*\.)?[a-z0-9_]([-a-z0-9_.]*[a-z0-9_])?$"
 
 Quantity = Annotated[str, Field(pattern=QUANTITY, max_length=32)]
 ObjectName = Annotated[str, Field(pattern=DNS_SUBDOMAIN, min_length=1, max_length=253)]
@@ -203,6 +207,42 @@ class ScheduleSpec(CRModel):
     suspend: bool = False
 
 
+class EgressSpec(CRModel):
+    """What the sandbox may reach besides the public internet (absent: the public internet
+    only). The API writes its tenant's policy here; cloud metadata endpoints stay closed."""
+
+    allow_cidrs: list[Annotated[str, Field(pattern=CIDR, max_length=43)]] = Field(
+        default_factory=list,
+        max_length=egress_rules.MAX_ENTRIES,
+        description="Non-public networks the sandbox may reach, e.g. 10.20.0.0/16",
+    )
+    allow_hosts: list[Annotated[str, Field(pattern=HOST_PATTERN, max_length=255)]] = Field(
+        default_factory=list,
+        max_length=egress_rules.MAX_ENTRIES,
+        description="Names the public DNS does not know (shop.corp.internal, *.corp.internal); "
+        "their addresses must be allowed too",
+    )
+
+    @field_validator("allow_cidrs")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        return [str(egress_rules.network(value)) for value in values]
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _hosts(cls, values: list[str]) -> list[str]:
+        return [egress_rules.host_pattern(value) for value in values]
+
+    def policy(self) -> egress_rules.EgressPolicy:
+        return egress_rules.EgressPolicy(
+            allow_cidrs=tuple(self.allow_cidrs), allow_hosts=tuple(self.allow_hosts)
+        )
+
+    @classmethod
+    def of(cls, policy: egress_rules.EgressPolicy) -> "EgressSpec":
+        return cls(allow_cidrs=list(policy.allow_cidrs), allow_hosts=list(policy.allow_hosts))
+
+
 class TestProjectSpec(CRModel):
     __test__: ClassVar[bool] = False
 
@@ -213,6 +253,10 @@ class TestProjectSpec(CRModel):
     schedule: ScheduleSpec | None = None
     healing: HealingPolicy = Field(default_factory=HealingPolicy)
     sandbox: SandboxSpec = Field(default_factory=SandboxSpec)
+    egress: EgressSpec | None = Field(
+        default=None,
+        description="Where the sandbox may connect; only the public internet if omitted",
+    )
 
 
 class DiscoverySummary(StatusModel):
@@ -363,6 +407,9 @@ class TestRunSpec(CRModel):
     trigger: Trigger = Field(default_factory=Trigger)
     cancel: bool = False
     cleanup: CleanupPolicy = CleanupPolicy.ON_SUCCESS
+    egress: EgressSpec | None = Field(
+        default=None, description="Where the sandbox may connect; the project's if omitted"
+    )
 
 
 class Counts(StatusModel):

@@ -39,3 +39,34 @@ class BrowserUnavailableError(TestForgeError):
 
 class ExecutionError(TestForgeError):
     """The test runner itself failed (not a test failure)."""
+
+
+class EgressRefusedError(TestForgeError):
+    """A URL the egress policy refuses (testforge.domain.egress): malformed or ambiguous, an
+    in-cluster or local name, or an address that is not public. `kind` is the `egress.Kind`
+    value (None for a malformed URL); `address` and `network` (the range an entry in the policy
+    would have to allow) are set when an address was refused."""
+
+    def __init__(
+        self,
+        problem: str,
+        fix: str | None = None,
+        *,
+        kind: str | None = None,
+        host: str | None = None,
+        address: str | None = None,
+        network: str | None = None,
+    ) -> None:
+        super().__init__(problem, fix)
+        self.kind = kind
+        self.host = host
+        self.address = address
+        self.network = network
+
+
+class UnknownHostError(TargetUnreachableError):
+    """The host name does not exist in DNS (a typo, or a record not created yet)."""
+
+
+class ResolverUnavailableError(TestForgeError):
+    """DNS could not be asked or did not answer: a retry may succeed."""

@@ -4,6 +4,8 @@ Runs one piece of browser work for the operator, inside a Job: discovery of a pr
 shard of a suite. Its outputs go to the artifact store under the spec's `output` prefix (results
 first, then artifacts, each upload retried); a short JSON summary goes to the termination message
 (and to the store, for when the pod is gone). Exit codes, env and names: `contracts.sandbox`.
+Before any browser work, the base URL is checked against the spec's egress policy after this
+sandbox's own DNS lookup (`domain.egress`): a refused address fails the Job for good.
 """
 
 import argparse
@@ -26,17 +28,21 @@ from testforge.contracts.sandbox import (
 )
 from testforge.discovery.auth import Credentials
 from testforge.discovery.service import DiscoveryRequest, discover
+from testforge.domain import egress
 from testforge.domain.crd import Counts
 from testforge.domain.errors import (
     ArtifactError,
     BrowserUnavailableError,
     ConfigurationError,
+    EgressRefusedError,
     ExecutionError,
+    ResolverUnavailableError,
     SignInError,
     TargetUnreachableError,
     TestForgeError,
 )
 from testforge.execution.local import ExecutionRequest, execute
+from testforge.resolver import SocketResolver
 from testforge.settings import BrowserSettings
 from testforge.storage.local import LocalStore
 from testforge.storage.port import (
@@ -50,6 +56,8 @@ from testforge.storage.port import (
 
 # Error class -> (reason for status, whether a retry could help).
 _REASONS: dict[type[TestForgeError], tuple[str, bool]] = {
+    EgressRefusedError: ("EgressRefused", False),
+    ResolverUnavailableError: ("DnsUnavailable", True),
     TargetUnreachableError: ("TargetUnreachable", False),
     SignInError: ("SignInFailed", False),
     BrowserUnavailableError: ("BrowserUnavailable", False),
@@ -166,7 +174,8 @@ def _report(
         print(f"could not store the summary: {exc}", file=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, resolver: egress.Resolver | None = None) -> int:
+    """`resolver` replaces the system's DNS (tests)."""
     parser = argparse.ArgumentParser(prog="python -m testforge.sandbox", description=__doc__)
     parser.add_argument("kind", choices=[k.value for k in RunnerKind])
     parser.add_argument("--spec", type=Path, required=True, help="the RunnerSpec JSON file")
@@ -184,6 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if spec.kind.value != args.kind:
             raise ConfigurationError(f"the spec is for {spec.kind.value}, not {args.kind}")
+        if spec.egress is not None:
+            # Again here, after this sandbox's own DNS lookup: the API's answer may be stale or
+            # differ. What the browser looks up later is the NetworkPolicy's to stop.
+            egress.vet(spec.base_url, spec.egress, resolver or SocketResolver())
         # The runner's composition root: settings read and validated once, before any work
         # (inside the try: a bad setting reaches the operator as a summary like any failure).
         browser = Settings.from_env().browser

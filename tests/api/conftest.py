@@ -26,8 +26,10 @@ from api.db.engine import make_engine
 from api.db.migrate import upgrade
 from api.main import create_app
 from api.settings import Settings
+from api.throttle import Throttle
 from tests.api.fakes import FakeCluster
 from tests.fakes.oidc_provider import FakeOidcProvider, FakeUser, running_fake_oidc
+from tests.fakes.resolver import FakeResolver
 from tests.fakes.stripe_server import FakeStripe, running_fake_stripe
 
 POSTGRES_ENV = "TESTFORGE_TEST_POSTGRES_URL"
@@ -37,7 +39,10 @@ STRIPE_KEY = "sk_test_" + secrets.token_urlsafe(32)
 WEBHOOK_SECRET = "whsec_" + secrets.token_urlsafe(32)
 PLATFORM_ADMIN = "root@testforge.example"
 PUBLIC_URL = "http://testserver"
-TABLES = "audit_events, stripe_events, shares, run_records, api_keys, memberships, users, tenants"
+TABLES = (
+    "audit_events, stripe_events, shares, run_records, api_keys, memberships, refresh_tokens, "
+    "user_sessions, user_mfa, signing_keys, users, tenants"
+)
 
 
 class Clock:
@@ -169,7 +174,8 @@ class Api:
     stripe: FakeStripe
     cluster: FakeCluster
     clock: Clock
-    tokens: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)  # e-mail -> access token
+    refresh_tokens: dict[str, str] = field(default_factory=dict)
 
     def sign_in(self, email: str, verified: bool = True) -> dict[str, str]:
         """Sign `email` in through /auth/login, the provider and /auth/callback; their headers."""
@@ -184,8 +190,11 @@ class Api:
         assert done.status_code == 302, done.text
         token = done.cookies.get("tf_session") or self.client.cookies.get("tf_session")
         assert token, "no session cookie was set"
+        refresh = done.cookies.get("tf_refresh") or self.client.cookies.get("tf_refresh")
+        assert refresh, "no refresh cookie was set"
         self.client.cookies.clear()
         self.tokens[email] = token
+        self.refresh_tokens[email] = refresh
         return {"Authorization": f"Bearer {token}"}
 
     def tenant(self, owner: dict[str, str], slug: str) -> str:
@@ -236,6 +245,7 @@ def build_api(
     oidc: FakeOidcProvider,
     stripe_fake: FakeStripe,
     resources: Resources | None = None,
+    throttle: Throttle | None = None,
     **overrides: Any,
 ) -> Iterator[Api]:
     """The app with the in-memory cluster, or with `resources` (a real adapter) instead."""
@@ -248,6 +258,8 @@ def build_api(
             resources=resources or cluster,
             namespaces=None if resources else cluster,
             clock=clock,
+            throttle=throttle,
+            resolver=FakeResolver(),  # no DNS here: every name is public unless a test says
         ),
     )
     with TestClient(app, base_url=PUBLIC_URL) as client:

@@ -18,6 +18,7 @@ class FakeCluster:
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str, str], Manifest] = {}
         self.namespaces: dict[str, dict[str, str]] = {}
+        self.network_policies: dict[tuple[str, str], Manifest] = {}
         self.down = False
 
     def _check(self) -> None:
@@ -49,9 +50,12 @@ class FakeCluster:
             if (p, ns) == (plural, namespace)
         ]
 
-    def ensure(self, name: str, labels: dict[str, str]) -> None:
+    def ensure(self, name: str, labels: dict[str, str], network_policy: Manifest) -> None:
         self._check()
         self.namespaces.setdefault(name, labels)
+        # Replaced whole, as the adapter does.
+        key = (name, network_policy["metadata"]["name"])
+        self.network_policies[key] = copy.deepcopy(network_policy)
 
     # --- what the operator would do -----------------------------------------------------
 

@@ -118,6 +118,9 @@ def test_the_app_creates_projects_and_runs_and_reads_run_status_from_the_emulato
     )
     assert answer.status_code == 201, answer.text
     name = answer.json()["name"]
+    # The tenant's egress policy went along, for the runner's own check.
+    stored = api.container.resources.get("testruns", "tf-kmock", name)
+    assert stored is not None and stored["spec"]["egress"] == {"allowCidrs": [], "allowHosts": []}
     # What the operator does: write the run's status through the status subresource.
     with kmock_server.api_client() as raw:
         k8s.CustomObjectsApi(raw).patch_namespaced_custom_object_status(

@@ -15,6 +15,9 @@ PUBLIC = {
     ("GET", "/metrics"),
     ("GET", "/auth/login"),
     ("GET", "/auth/callback"),  # protected by the signed login state
+    ("POST", "/auth/refresh"),  # protected by the refresh token
+    ("POST", "/auth/logout"),  # ends whichever session its tokens name; none: nothing
+    ("GET", "/.well-known/jwks.json"),  # public keys
     ("GET", "/v1/shared/{token}"),  # protected by the signed share token
     ("POST", "/v1/billing/stripe/webhook"),  # protected by Stripe's signature
 }

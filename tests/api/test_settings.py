@@ -19,6 +19,7 @@ def production(**overrides: Any) -> dict[str, Any]:
         "oidc_client_secret": secrets.token_urlsafe(40),
         "stripe_secret_key": "sk_live_" + secrets.token_urlsafe(32),
         "stripe_webhook_secret": "whsec_" + secrets.token_urlsafe(32),
+        "rate_limit_storage": "redis://:pw@redis.internal:6379/0",
     }
     values.update(overrides)
     return values
@@ -81,5 +82,16 @@ def test_production_reads_its_secrets_from_the_environment(
 def test_secrets_are_hidden_from_repr() -> None:
     values = production()
     shown = repr(Settings(**values))
-    for field in ("secret_key", "oidc_client_secret", "stripe_secret_key"):
+    for field in ("secret_key", "oidc_client_secret", "stripe_secret_key", "rate_limit_storage"):
         assert values[field] not in shown
+
+
+def test_production_refuses_rate_limits_counted_per_process() -> None:
+    with pytest.raises(ValidationError, match="rate_limit_storage must be shared"):
+        Settings(**production(rate_limit_storage="memory://"))
+
+
+@pytest.mark.parametrize("field", ["anonymous_rate", "failed_credentials_lockout"])
+def test_a_rate_that_does_not_parse_is_refused_with_an_example(field: str) -> None:
+    with pytest.raises(ValidationError, match=r"write e\.g\. '10/minute'"):
+        Settings.model_validate({field: "ten a minute"})

@@ -121,7 +121,9 @@ def scene(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         secret = _sample("demo-login.yaml")
         secret["metadata"]["namespace"] = namespace
         admin.create(secret)
-        manifest = _sample("testproject.yaml", url=url)
+        # The demo shop serves on this machine's loopback, which no sandbox reaches unless its
+        # project opens it (the sample opens the in-cluster Service instead).
+        manifest = _sample("testproject.yaml", url=url, egress={"allowCidrs": ["127.0.0.0/8"]})
         manifest["metadata"].update(name=project, namespace=namespace)
         admin.create(manifest)
         with JobRunner(admin, lambda: [namespace], work, backend.kubelet) as runner:
@@ -148,6 +150,37 @@ def _ready(kube: ClientKube, namespace: str, name: str) -> dict[str, Any] | None
     }:
         raise AssertionError(f"the project failed: {ready}")
     return status if ready.get("status") == "True" else None
+
+
+def _stalled(kube: ClientKube, namespace: str, name: str) -> dict[str, Any] | None:
+    status: dict[str, Any] = (kube.get("TestProject", namespace, name) or {}).get("status") or {}
+    conditions = {c["type"]: c for c in status.get("conditions", [])}
+    stalled = conditions.get("Stalled", {}).get("status") == "True"
+    return conditions["Ready"] if stalled else None
+
+
+def test_a_project_aimed_at_loopback_without_opening_it_fails_discovery_for_good(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """No `egress` in the spec: the operator hands the sandbox a public-only policy, and the
+    real runner refuses 127.0.0.1 before any browser starts; the project says why, once."""
+    admin, namespace = backend.admin, backend.namespace
+    project = f"loopback-{secrets.token_hex(2)}"
+    manifest = _sample("testproject.yaml", url="http://127.0.0.1:9/")
+    for opened in ("egress", "auth"):
+        manifest["spec"].pop(opened)
+    manifest["metadata"].update(name=project, namespace=namespace)
+    work = LocalWork(admin, tmp_path, CHROMIUM)
+    with operator_running(backend.operator, tmp_path, namespace=namespace):
+        admin.create(manifest)
+        with JobRunner(admin, lambda: [namespace], work, backend.kubelet) as runner:
+            ready = eventually(
+                lambda: _stalled(admin, namespace, project), timeout=120, interval=0.5
+            )
+            assert not runner.errors, runner.errors
+        assert [o.exit_code for o in runner.done.values()] == [2]  # PERMANENT: no retry
+    assert (ready["status"], ready["reason"]) == ("False", "EgressRefused"), ready
+    assert "127.0.0.1, a loopback address" in ready["message"], ready
 
 
 def _run(scene: Scene, version: DemoVersion) -> dict[str, Any]:

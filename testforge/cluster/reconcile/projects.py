@@ -22,6 +22,7 @@ from testforge.contracts.sandbox import RunnerKind, RunnerSpec, discovery_prefix
 from testforge.domain.crd import (
     ConditionStatus,
     DiscoverySummary,
+    EgressSpec,
     LocalObjectReference,
     Selection,
     TestProjectSpec,
@@ -121,6 +122,7 @@ def discovery_children(project: ProjectState, config: SandboxConfig) -> tuple[Ma
         login_path=spec.auth.login_path if spec.auth else None,
         probe_forms=spec.crawl.probe_forms,
         allow_writes=spec.crawl.allow_writes,
+        egress=(spec.egress or EgressSpec()).policy(),
     )
     labels = {names.LABEL_PROJECT: project.owner.name}
     return (

@@ -28,6 +28,7 @@ from testforge.domain.crd import (
     CleanupPolicy,
     Condition,
     Counts,
+    EgressSpec,
     RunPhase,
     ShardState,
     ShardStatus,
@@ -175,6 +176,7 @@ def shard_children(
         retries=run.spec.retries,
         test_timeout_s=run.spec.test_timeout_seconds,
         heal=run.spec.heal and project.spec.healing.mode.value != "off",
+        egress=(run.spec.egress or project.spec.egress or EgressSpec()).policy(),
     )
     return (
         spec_config_map(shard.job, run.owner, labels, spec),
