@@ -2,5 +2,5 @@
 keys, projects and runs as custom resources, share links, Stripe billing, admin and audit).
 
 Entry point: `api.main:create_app(settings)`. Layers point inward: routers -> services ->
-repositories and ports (`api.db`, `api.cluster`, `api.billing`, `api.auth.oidc`).
+repositories and ports (`api.db`, `api.cluster`, `api.billing`, `api.auth.provider`).
 """

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth.oidc import IdentityProvider, OidcClient
+from api.auth.github import GitHubClient
+from api.auth.oidc import AzureClaims, ClaimRules, GoogleClaims, OidcClient, StandardClaims
+from api.auth.provider import IdentityProviders, ProviderEntry
 from api.auth.sealing import Sealer
 from api.auth.signing import SigningKeys
 from api.auth.tokens import AccessTokens, Tokens
@@ -25,7 +26,7 @@ from api.metrics import Metrics
 from api.services.abuse import Abuse, AbuseRules
 from api.services.mfa import MultiFactor
 from api.services.sessions import SessionPolicy, UserSessionService
-from api.settings import Settings
+from api.settings import IdentityProviderSettings, Settings
 from api.throttle import Throttle
 from testforge.domain.egress import Resolver
 from testforge.resolver import SocketResolver
@@ -46,7 +47,7 @@ class Adapters:
     resources: Resources | None = None
     namespaces: Namespaces | None = None
     billing: BillingGateway | None = None
-    identity: IdentityProvider | None = None
+    identity: IdentityProviders | None = None
     clock: Callable[[], datetime] | None = None
     resolver: Resolver | None = None
     throttle: Throttle | None = None
@@ -60,7 +61,7 @@ class Container:
     resources: Resources
     namespaces: Namespaces | None
     billing: BillingGateway
-    identity: IdentityProvider
+    identity: IdentityProviders
     tokens: Tokens
     signing_keys: SigningKeys
     user_sessions: UserSessionService
@@ -74,6 +75,54 @@ class Container:
     def close(self) -> None:
         for close in reversed(self._closers):
             close()
+
+
+def _identity_providers(settings: Settings, closers: list[Callable[[], None]]) -> IdentityProviders:
+    # One callback for every provider: the signed login state says which one finishes it.
+    redirect_uri = f"{settings.public_url.rstrip('/')}/auth/callback"
+    entries = []
+    for config in settings.providers:
+        provider = _identity_provider(config, redirect_uri)
+        closers.append(provider.close)
+        entries.append(
+            ProviderEntry(config.id, config.name, provider, tuple(config.email_domains))
+        )
+    return IdentityProviders(entries)
+
+
+def _identity_provider(
+    config: IdentityProviderSettings, redirect_uri: str
+) -> OidcClient | GitHubClient:
+    secret = config.client_secret.get_secret_value()
+    fix = f"Check identity provider {config.id!r} in the API's settings and that it is up."
+    if config.kind == "github":
+        return GitHubClient(
+            config.client_id,
+            secret,
+            redirect_uri,
+            config.scopes,
+            issuer=config.issuer,
+            authorization_endpoint=config.authorization_endpoint,
+            token_endpoint=config.token_endpoint,
+            api_base=config.api_base,
+            fix=fix,
+            timeout=HTTP_TIMEOUT_SECONDS,
+        )
+    claims: ClaimRules = StandardClaims()
+    if config.preset == "google":
+        claims = GoogleClaims()
+    elif config.preset == "azure":
+        claims = AzureClaims(config.tenant, tuple(config.allowed_tenants))
+    return OidcClient(
+        config.issuer,
+        config.client_id,
+        secret,
+        redirect_uri,
+        config.scopes,
+        claims=claims,
+        fix=fix,
+        timeout=HTTP_TIMEOUT_SECONDS,
+    )
 
 
 def bootstrap(settings: Settings, adapters: Adapters | None = None) -> Container:
@@ -98,18 +147,7 @@ def bootstrap(settings: Settings, adapters: Adapters | None = None) -> Container
     if not settings.manage_namespaces:
         namespaces = None
 
-    identity = given.identity
-    if identity is None:
-        http = httpx.Client(timeout=HTTP_TIMEOUT_SECONDS)
-        closers.append(http.close)
-        identity = OidcClient(
-            issuer=settings.oidc_issuer,
-            client_id=settings.oidc_client_id,
-            client_secret=settings.oidc_client_secret.get_secret_value(),
-            redirect_uri=f"{settings.public_url.rstrip('/')}/auth/callback",
-            scopes=settings.oidc_scopes,
-            http=http,
-        )
+    identity = given.identity or _identity_providers(settings, closers)
 
     billing = given.billing or StripeGateway(
         settings.stripe_secret_key.get_secret_value(),

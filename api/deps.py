@@ -1,21 +1,25 @@
 """FastAPI dependencies, as `Annotated` aliases so route signatures read like specs:
 
-    def trigger(access: MemberAccess, container: ContainerDep, body: RunCreate) -> RunPublic
+    def trigger(
+        access: Annotated[TenantAccess, require(Permission.RUNS_TRIGGER)], body: RunCreate
+    ) -> RunPublic
 
 `SessionDep` opens one database session per request (services commit; whatever they did not
-commit is rolled back when it closes). `CurrentPrincipal` authenticates; the `*Access` aliases
-resolve the `{tenant}` path parameter and demand a minimum role in it. Each of them spends the
-caller's request budget (api.services.abuse) and says what is left in RateLimit-* headers;
-`AnonymousLimit` does the same for routes without sign-in.
+commit is rolled back when it closes). `CurrentPrincipal` authenticates; `require(permission)`
+resolves the `{tenant}` path parameter and asks the policy (api.auth.policy) whether the caller
+holds the permission there. Each of them spends the caller's request budget
+(api.services.abuse) and says what is left in RateLimit-* headers; `AnonymousLimit` does the
+same for routes without sign-in.
 """
 
-from collections.abc import Callable, Iterator
-from typing import Annotated
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Response
 from sqlalchemy.orm import Session
 
-from api.auth.roles import Role
+from api.auth.policy import Permission
 from api.bootstrap import Container
 from api.db.models import User
 from api.errors import ApiError, ForbiddenError, UnauthorizedError
@@ -180,25 +184,30 @@ ProjectName = Annotated[str, Path(pattern=DNS_LABEL, max_length=50, description=
 RunName = Annotated[str, Path(pattern=DNS_LABEL, max_length=63, description="TestRun name")]
 
 
-def require(role: Role) -> Callable[..., TenantAccess]:
-    def dependency(
+@dataclass(frozen=True)
+class Requires:
+    """The dependency of a route under /v1/tenants/{tenant} that needs `permission` there:
+    the caller's `TenantAccess`, or 404 (not a tenant of theirs) / 403 (naming the permission
+    and how to get it). A class, so the route table can be read back (tests/api/security/
+    test_policy.py holds every route to the documented one)."""
+
+    permission: Permission
+
+    def __call__(
+        self,
         tenant: TenantSlug,
         principal: CurrentPrincipal,
         session: SessionDep,
         response: Response,
         container: ContainerDep,
     ) -> TenantAccess:
-        access = tenant_access(session, principal, tenant, role)
+        access = tenant_access(session, principal, tenant, self.permission)
         publish(response, container.abuse.tenant(access.tenant, principal.api_key))
         return access
 
-    return dependency
 
-
-ViewerAccess = Annotated[TenantAccess, Depends(require(Role.VIEWER))]
-MemberAccess = Annotated[TenantAccess, Depends(require(Role.MEMBER))]
-AdminAccess = Annotated[TenantAccess, Depends(require(Role.ADMIN))]
-OwnerAccess = Annotated[TenantAccess, Depends(require(Role.OWNER))]
+def require(permission: Permission) -> Any:  # Any: what FastAPI's Depends is typed to return
+    return Depends(Requires(permission))
 
 
 def get_platform_admin(user: CurrentUser, container: ContainerDep) -> User:

@@ -55,6 +55,12 @@ class ConflictError(ApiError):
     status, slug, title = 409, "conflict", "Conflict"
 
 
+class InvalidRequestError(ApiError):
+    """A well-formed request the rules refuse for what it asks, whoever asks (422)."""
+
+    status, slug, title = 422, "invalid-request", "The request is not valid"
+
+
 class QuotaExceededError(ApiError):
     status, slug, title = 402, "quota-exceeded", "Plan quota reached"
 

@@ -11,7 +11,9 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import ApiError
@@ -20,6 +22,45 @@ log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 MAX_ERRORS, MAX_WHERE, MAX_PROBLEM = 20, 200, 300
+
+# What any operation may answer besides its own successes: malformed or invalid requests,
+# missing or insufficient credentials, an absent resource (or tenant), the edge's body limit,
+# rate limits, crashes, dependencies away, deadlines.
+COMMON_PROBLEMS = {
+    400: "The request is malformed",
+    401: "No valid credentials",
+    403: "Not allowed",
+    404: "Not found (including tenants the caller does not belong to)",
+    405: "Method not allowed",
+    413: "The body is too large",
+    422: "The request is not valid",
+    429: "A rate limit or lockout: see Retry-After",
+    500: "Internal error",
+    503: "A dependency is unavailable",
+    504: "The request took too long",
+}
+
+
+class ProblemField(BaseModel):
+    where: str
+    problem: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error is answered."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["urn:testforge:problem:not-found"])
+    title: str
+    status: int
+    detail: str = Field(description="What was wrong")
+    instance: str = Field(description="The path that answered")
+    fix: str | None = Field(default=None, description="How to fix it")
+    request_id: str | None = Field(default=None, description="Quote it when reporting")
+    errors: list[ProblemField] | None = Field(
+        default=None, description="Per-field problems of an invalid request"
+    )
 
 
 def problem_response(
@@ -111,6 +152,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         log_crash(request.method, request.url.path, exc)
         return crash_response(request.url.path)
 
+    app.openapi = lambda: _openapi_with_problems(app)  # type: ignore[method-assign]
     app.add_exception_handler(ApiError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
@@ -139,3 +181,41 @@ def crash_response(path: str, **extra: Any) -> JSONResponse:
         "Try again; if it persists, report it with the time of the request.",
         **extra,
     )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route that can also answer these problems (402, 409, 410, ...)."""
+    return {
+        status: {"description": "A problem", "content": _problem_content()} for status in statuses
+    }
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error answered as the problem+json it really is: the
+    common problems on every operation, FastAPI's own 422 schema replaced."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem.pop("$defs", {}))
+    schemas["Problem"] = problem
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in COMMON_PROBLEMS.items():
+                if str(status) not in responses or status == 422:
+                    responses[str(status)] = {
+                        "description": description,
+                        "content": _problem_content(),
+                    }
+    app.openapi_schema = document
+    return document

@@ -9,9 +9,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from api.auth.roles import Role
+from api.auth.policy import Permission
+from api.auth.roles import Role, canonical
 from api.billing.plans import Plan
 from testforge.domain import egress
 from testforge.domain.crd import (
@@ -31,6 +32,8 @@ TENANT_SLUG = r"^[a-z0-9]([-a-z0-9]{1,38}[a-z0-9])$"
 INT4_MAX = 2**31 - 1  # the columns' integer type
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 Slug = Annotated[str, Field(pattern=TENANT_SLUG)]
+# A role as sent: "member", its name before "developer", is still read (docs/api.md).
+RoleIn = Annotated[Role, BeforeValidator(canonical)]
 
 
 class Public(BaseModel):
@@ -100,15 +103,18 @@ class TenantPublic(Public):
     plan: Plan
     created_at: datetime
     role: Role | None = None
+    permissions: list[Permission] | None = Field(
+        default=None, description="What the caller may do here (GET and PATCH of the tenant)"
+    )
 
 
 class MemberCreate(Body):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
-    role: Role = Role.MEMBER
+    role: RoleIn = Role.DEVELOPER
 
 
 class MemberUpdate(Body):
-    role: Role
+    role: RoleIn
 
 
 class MemberPublic(Public):
@@ -128,6 +134,11 @@ class TokensPublic(Public):
     refresh_token: str
     token_type: Literal["Bearer"] = "Bearer"
     expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class IdentityProviderPublic(Public):
+    id: str = Field(description="Sign in with /auth/login?provider={id}")
+    name: str
 
 
 class MfaCode(Body):
@@ -166,7 +177,20 @@ class MePublic(Public):
 
 class ApiKeyCreate(Body):
     name: str = Field(min_length=1, max_length=100)
-    role: Role = Role.MEMBER
+    role: RoleIn = Role.DEVELOPER
+    scopes: list[Permission] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=len(Permission),
+        description="Narrow the key to these permissions (within its role and yours); "
+        "omitted: all its role allows a key",
+    )
+    projects: list[Name] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="Limit the key to these projects (their runs, shares); omitted: all",
+    )
     expires_in_days: int | None = Field(default=None, ge=1, le=730)
 
 
@@ -175,6 +199,8 @@ class ApiKeyPublic(Public):
     name: str
     prefix: str
     role: Role
+    scopes: list[str]
+    projects: list[str] | None
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None

@@ -77,7 +77,8 @@ from api.main import create_app
 from testforge.logs import configure_logging
 from tests.api.conftest import CLIENT_ID, CLIENT_SECRET, STRIPE_KEY, make_settings
 from tests.api.fakes import FakeCluster
-from tests.fakes.oidc_provider import FakeOidcProvider, FakeUser, running_fake_oidc
+from tests.api.live import sign_in_over_http
+from tests.fakes.oidc_provider import FakeOidcProvider, running_fake_oidc
 from tests.fakes.resolver import FakeResolver
 from tests.fakes.stripe_server import running_fake_stripe
 
@@ -195,15 +196,7 @@ def seed(url: str, oidc: FakeOidcProvider, cluster: FakeCluster) -> dict[str, An
                 raise RuntimeError(f"POST {path}: {answer.status_code} {answer.text}")
             return answer.json()
 
-        oidc.user = FakeUser(subject="sub-owner", email=OWNER, name="Owner")
-        start = http.get("/auth/login", follow_redirects=False)
-        authorize = httpx.get(start.headers["location"], follow_redirects=False)
-        back = urlsplit(authorize.headers["location"])
-        done = http.get(f"{back.path}?{back.query}", follow_redirects=False)
-        token = done.cookies.get("tf_session")
-        if done.status_code != 302 or not token:
-            raise RuntimeError(f"sign-in failed: {done.status_code} {done.text}")
-        http.cookies.clear()  # every load request carries its credential explicitly
+        token = sign_in_over_http(http, oidc, OWNER)
         owner = {"Authorization": f"Bearer {token}"}
 
         made("/v1/tenants", {"slug": TENANT, "name": "Acme"}, owner)
@@ -232,7 +225,7 @@ def seed(url: str, oidc: FakeOidcProvider, cluster: FakeCluster) -> dict[str, An
             )
             runs.append(run)
         share = made(f"/v1/tenants/{TENANT}/runs/{runs[-1]}/shares", {"expires_in_days": 7}, owner)
-        key = made(f"/v1/tenants/{TENANT}/api-keys", {"name": "ci", "role": "member"}, owner)
+        key = made(f"/v1/tenants/{TENANT}/api-keys", {"name": "ci", "role": "developer"}, owner)
     return {
         "session": token,
         "api_key": key["key"],

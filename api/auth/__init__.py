@@ -1,1 +1,1 @@
-"""Who is calling: roles, OIDC sign-in, session and share tokens, API keys."""
+"""Who is calling: roles, sign-in providers (OIDC, GitHub), session and share tokens, API keys."""

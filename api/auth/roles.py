@@ -1,11 +1,8 @@
-"""Tenant roles, ordered: each role can do everything the roles below it can.
+"""Tenant roles: the names memberships and API keys store. What each role may do is not here
+but in the policy (api.auth.policy, `ROLE_PERMISSIONS`), the one place that decides access.
 
-| role   | can                                                                 |
-|--------|---------------------------------------------------------------------|
-| viewer | read projects, runs, members, share links, billing state            |
-| member | + create projects, trigger runs, create share links                 |
-| admin  | + manage members below owner, API keys, revoke shares, read audit   |
-| owner  | + billing (checkout), grant or remove owner                         |
+`developer` was called `member` until migration 0005; the API still reads `member` as an
+input alias (`canonical`) and always answers `developer`.
 """
 
 from enum import StrEnum
@@ -13,13 +10,18 @@ from enum import StrEnum
 
 class Role(StrEnum):
     VIEWER = "viewer"
-    MEMBER = "member"
+    DEVELOPER = "developer"
     ADMIN = "admin"
     OWNER = "owner"
 
-    @property
-    def rank(self) -> int:
-        return list(Role).index(self)
 
-    def allows(self, needed: "Role") -> bool:
-        return self.rank >= needed.rank
+# Old names still accepted in requests, so scripts written against them keep working.
+LEGACY_NAMES: dict[str, Role] = {"member": Role.DEVELOPER}
+
+
+def canonical(value: object) -> object:
+    """A role as sent, with a legacy name replaced by its current one (a pydantic
+    BeforeValidator: anything else is left for the enum to validate)."""
+    if isinstance(value, str) and value in LEGACY_NAMES:
+        return LEGACY_NAMES[value]
+    return value

@@ -204,6 +204,10 @@ class ApiKey(TenantOwned):
     prefix: Mapped[str] = mapped_column(String(32), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     role: Mapped[Role] = mapped_column(_enum(Role))
+    # The permissions it was narrowed to (api.auth.policy), and the projects it is limited
+    # to (None: all). A row without scopes can do nothing: the safe side to fail on.
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    projects: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )

@@ -1,5 +1,6 @@
-"""Sign-in through the identity provider (/auth/login -> provider -> /auth/callback), refresh,
-sign-out, the keys that verify access tokens, and who am I (/v1/me)."""
+"""Sign-in through one of the identity providers (/auth/providers lists them; /auth/login ->
+provider -> /auth/callback), refresh, sign-out, the keys that verify access tokens, and who am
+I (/v1/me)."""
 
 from typing import Annotated, Any
 
@@ -19,13 +20,25 @@ from api.deps import (
     client_address,
 )
 from api.errors import UnauthorizedError
-from api.schemas import MePublic, RefreshRequest, TenantPublic, TokensPublic
+from api.schemas import (
+    IdentityProviderPublic,
+    MePublic,
+    RefreshRequest,
+    TenantPublic,
+    TokensPublic,
+)
 from api.services import identity
 from api.services.access import is_platform_admin, require_person
 from api.services.sessions import SIGN_IN, IssuedTokens
 from api.settings import Settings
 
 router = APIRouter(tags=["auth"])
+
+
+@router.get("/auth/providers", dependencies=[AnonymousLimit])
+def providers(container: ContainerDep) -> list[IdentityProviderPublic]:
+    """The ways to sign in, in the order a sign-in page should offer them."""
+    return [IdentityProviderPublic(id=entry.id, name=entry.name) for entry in container.identity]
 
 
 @router.get(
@@ -35,9 +48,14 @@ router = APIRouter(tags=["auth"])
     dependencies=[AnonymousLimit],
 )
 def login(
-    container: ContainerDep, next: Annotated[str | None, Query(max_length=2048)] = None
+    container: ContainerDep,
+    next: Annotated[str | None, Query(max_length=2048)] = None,
+    provider: Annotated[
+        str | None,
+        Query(max_length=64, description="An id from /auth/providers; optional when only one"),
+    ] = None,
 ) -> RedirectResponse:
-    start = identity.start_login(container.identity, container.tokens, next)
+    start = identity.start_login(container.identity, container.tokens, provider, next)
     response = RedirectResponse(start.redirect_to, status_code=302)
     response.set_cookie(
         LOGIN_COOKIE,

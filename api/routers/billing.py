@@ -9,17 +9,21 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
+from api.auth.policy import Permission
 from api.billing.plans import QUOTAS
-from api.deps import ContainerDep, OwnerAccess, SessionDep, ViewerAccess
+from api.deps import ContainerDep, SessionDep, require
 from api.errors import ApiError
 from api.schemas import BillingPublic, CheckoutCreate, CheckoutPublic, QuotaPublic
 from api.services import billing
+from api.services.access import TenantAccess
 
 router = APIRouter(tags=["billing"])
 
 
 @router.get("/v1/tenants/{tenant}/billing")
-def read_billing(access: ViewerAccess, container: ContainerDep) -> BillingPublic:
+def read_billing(
+    access: Annotated[TenantAccess, require(Permission.BILLING_READ)], container: ContainerDep
+) -> BillingPublic:
     usage = billing.usage(access, container.clock)
     quota = QUOTAS[usage.plan]
     return BillingPublic(
@@ -35,7 +39,9 @@ def read_billing(access: ViewerAccess, container: ContainerDep) -> BillingPublic
 
 @router.post("/v1/tenants/{tenant}/billing/checkout", status_code=201)
 def start_checkout(
-    body: CheckoutCreate, access: OwnerAccess, container: ContainerDep
+    body: CheckoutCreate,
+    access: Annotated[TenantAccess, require(Permission.BILLING_MANAGE)],
+    container: ContainerDep,
 ) -> CheckoutPublic:
     session = billing.checkout(
         access,

@@ -54,6 +54,16 @@ def metrics_allowed(request: Request, container: ContainerDep) -> None:
         )
 
 
-@router.get("/metrics", dependencies=[Depends(metrics_allowed)])
+@router.get(
+    "/metrics",
+    dependencies=[Depends(metrics_allowed)],
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def metrics(container: ContainerDep) -> Response:
     return Response(generate_latest(container.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,24 +1,28 @@
 """Multi-factor authentication: a person enrols a TOTP authenticator, confirms it, verifies
 it at each sign-in, or turns it off; owners can require it in their tenant."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response
 
+from api.auth.policy import Permission
 from api.deps import (
     ContainerDep,
     CurrentPerson,
     CurrentUser,
-    OwnerAccess,
     PendingPerson,
     SessionDep,
+    require,
 )
+from api.problems import problem_responses
 from api.schemas import MfaCode, MfaEnrolmentPublic, MfaPolicy, MfaRecoveryCodesPublic
 from api.services import mfa
-from api.services.access import require_person
+from api.services.access import TenantAccess, require_person
 
 router = APIRouter(tags=["mfa"])
 
 
-@router.post("/v1/me/mfa", status_code=201)
+@router.post("/v1/me/mfa", status_code=201, responses=problem_responses(409))
 def enrol(user: CurrentUser, container: ContainerDep, session: SessionDep) -> MfaEnrolmentPublic:
     enrolment = container.mfa.enrol(session, user)
     return MfaEnrolmentPublic(secret=enrolment.secret, otpauth_uri=enrolment.uri)
@@ -52,7 +56,10 @@ def verify(
 
 
 @router.put("/v1/tenants/{tenant}/mfa-policy")
-def set_policy(body: MfaPolicy, access: OwnerAccess, container: ContainerDep) -> MfaPolicy:
-    require_person(access.principal)
+def set_policy(
+    body: MfaPolicy,
+    access: Annotated[TenantAccess, require(Permission.MFA_POLICY_MANAGE)],
+    container: ContainerDep,
+) -> MfaPolicy:
     mfa.set_tenant_policy(access, container.clock, body.required)
     return MfaPolicy(required=access.tenant.require_mfa)

@@ -6,17 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from api.deps import (
-    AdminAccess,
-    AnonymousLimit,
-    ContainerDep,
-    MemberAccess,
-    RunName,
-    SessionDep,
-    ViewerAccess,
-)
+from api.auth.policy import Permission
+from api.deps import AnonymousLimit, ContainerDep, RunName, SessionDep, require
+from api.problems import problem_responses
 from api.schemas import ShareCreate, ShareCreated, SharedRunPublic, SharePublic
 from api.services import shares
+from api.services.access import TenantAccess
 
 router = APIRouter(tags=["shares"])
 Token = Annotated[str, Path(min_length=20, max_length=2048)]
@@ -24,7 +19,10 @@ Token = Annotated[str, Path(min_length=20, max_length=2048)]
 
 @router.post("/v1/tenants/{tenant}/runs/{run}/shares", status_code=201)
 def create_share(
-    run: RunName, body: ShareCreate, access: MemberAccess, container: ContainerDep
+    run: RunName,
+    body: ShareCreate,
+    access: Annotated[TenantAccess, require(Permission.SHARES_CREATE)],
+    container: ContainerDep,
 ) -> ShareCreated:
     settings = container.settings
     days = min(body.expires_in_days, settings.share_ttl_max_days)
@@ -38,16 +36,27 @@ def create_share(
 
 
 @router.get("/v1/tenants/{tenant}/runs/{run}/shares")
-def list_shares(run: RunName, access: ViewerAccess) -> list[SharePublic]:
-    return [SharePublic.model_validate(s) for s in shares.listed(access, run)]
+def list_shares(
+    run: RunName,
+    access: Annotated[TenantAccess, require(Permission.SHARES_READ)],
+    container: ContainerDep,
+) -> list[SharePublic]:
+    return [
+        SharePublic.model_validate(s) for s in shares.listed(access, container.resources, run)
+    ]
 
 
 @router.delete("/v1/tenants/{tenant}/shares/{share_id}")
-def revoke_share(share_id: uuid.UUID, access: AdminAccess, container: ContainerDep) -> SharePublic:
-    return SharePublic.model_validate(shares.revoke(access, container.clock, share_id))
+def revoke_share(
+    share_id: uuid.UUID,
+    access: Annotated[TenantAccess, require(Permission.SHARES_REVOKE)],
+    container: ContainerDep,
+) -> SharePublic:
+    revoked = shares.revoke(access, container.resources, container.clock, share_id)
+    return SharePublic.model_validate(revoked)
 
 
-@router.get("/v1/shared/{token}", dependencies=[AnonymousLimit])
+@router.get("/v1/shared/{token}", dependencies=[AnonymousLimit], responses=problem_responses(410))
 def read_shared_run(token: Token, container: ContainerDep, session: SessionDep) -> SharedRunPublic:
     view = shares.resolve(session, container.resources, container.tokens, container.clock, token)
     return SharedRunPublic.model_validate(view)

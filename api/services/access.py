@@ -1,9 +1,11 @@
 """Who is calling and what they may do in a tenant.
 
 `authenticate` turns a bearer credential or the session cookie into a `Principal` (a person or
-an API key). `tenant_access` resolves the tenant named in the path and the caller's role in it.
-A tenant the caller does not belong to answers 404, exactly like one that does not exist, so
-slugs and ids cannot be probed; a role too low answers 403 and names the role needed.
+an API key). `tenant_access` resolves the tenant named in the path and the caller's standing
+in it (a `policy.Subject`), and asks the policy (api.auth.policy) for the permission the route
+needs. A tenant the caller does not belong to answers 404, exactly like one that does not
+exist, so slugs and ids cannot be probed; a permission not held answers 403, naming it and how
+to get it.
 """
 
 import uuid
@@ -13,7 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from api.auth import api_keys
+from api.auth import api_keys, policy
+from api.auth.policy import Permission, Subject
 from api.auth.roles import Role
 from api.db.models import ApiKey, Tenant, User
 from api.db.repositories import ApiKeys, TenantRepository, Tenants
@@ -46,13 +49,38 @@ class Principal:
 @dataclass(frozen=True)
 class TenantAccess:
     tenant: Tenant
-    role: Role
+    subject: Subject
     principal: Principal
     repo: TenantRepository
 
     @property
     def session(self) -> Session:
         return self.repo.session
+
+    @property
+    def role(self) -> Role:
+        return self.subject.role
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return self.subject.permissions
+
+    def demand(self, permission: Permission) -> None:
+        """ForbiddenError (403) unless the caller holds `permission`: for rules that depend on
+        what a request asks (granting the owner role), beyond the route's own permission."""
+        denial = policy.check(self.subject, permission, self.tenant.slug)
+        if denial is not None:
+            raise _forbidden(denial)
+
+    @property
+    def projects(self) -> frozenset[str] | None:
+        """The projects a key is limited to; None: every project of the tenant."""
+        return self.subject.projects
+
+    def sees_project(self, name: str) -> bool:
+        """False for a project outside the key's project limits: the services answer 404 for
+        it, like for a project that does not exist, and leave it out of lists."""
+        return self.subject.sees_project(name)
 
 
 def authenticate(
@@ -101,10 +129,12 @@ def _api_key(session: Session, clock: Callable[[], datetime], plaintext: str) ->
     return key
 
 
-def tenant_access(session: Session, principal: Principal, slug: str, needed: Role) -> TenantAccess:
+def tenant_access(
+    session: Session, principal: Principal, slug: str, needed: Permission
+) -> TenantAccess:
     tenant = Tenants(session).by_slug(slug)
-    role = _role_in(session, principal, tenant) if tenant is not None else None
-    if tenant is None or role is None:
+    subject = _subject_in(session, principal, tenant) if tenant is not None else None
+    if tenant is None or subject is None:
         raise NotFoundError(
             f"There is no tenant {slug!r} that you belong to.",
             "Check the slug (GET /v1/tenants lists yours), or ask an admin to add you.",
@@ -120,17 +150,15 @@ def tenant_access(session: Session, principal: Principal, slug: str, needed: Rol
             f"Tenant {slug!r} is suspended: {tenant.suspension_reason or 'no reason given'}.",
             "Contact TestForge support to reinstate it.",
         )
-    if not role.allows(needed):
-        raise ForbiddenError(
-            f"This needs the {needed.value} role in {slug!r}; you have {role.value}.",
-            "Ask an owner or admin of the tenant to change your role.",
-        )
-    return TenantAccess(tenant, role, principal, TenantRepository(session, tenant.id))
+    access = TenantAccess(tenant, subject, principal, TenantRepository(session, tenant.id))
+    access.demand(needed)
+    return access
 
 
-def _role_in(session: Session, principal: Principal, tenant: Tenant) -> Role | None:
-    """A person's role is their membership's. A key acts for the member who created it: never
-    above that member's current role, and not at all once they have left the tenant."""
+def _subject_in(session: Session, principal: Principal, tenant: Tenant) -> Subject | None:
+    """A person acts with their membership's role. A key acts for the member who created it,
+    with that member's *current* role as one of its bounds (re-read on every request), and not
+    at all once they have left the tenant."""
     repo = TenantRepository(session, tenant.id)
     key = principal.api_key
     if key is not None:
@@ -139,10 +167,17 @@ def _role_in(session: Session, principal: Principal, tenant: Tenant) -> Role | N
         creator = repo.membership_of(key.created_by)
         if creator is None:
             return None
-        return min(key.role, creator.role, key=lambda role: role.rank)
+        return Subject.api_key(key.role, policy.known(key.scopes), creator.role, key.projects)
     assert principal.user is not None
     membership = repo.membership_of(principal.user.id)
-    return membership.role if membership is not None else None
+    return Subject.person(membership.role) if membership is not None else None
+
+
+def _forbidden(denial: policy.Denial) -> ForbiddenError:
+    # `permission` in the body too, so scripts can tell which one to ask for.
+    return ForbiddenError(
+        denial.detail, denial.fix, extra={"permission": denial.permission.value}
+    )
 
 
 def require_person(principal: Principal) -> User:

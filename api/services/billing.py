@@ -69,7 +69,7 @@ def checkout(
     public_url: str,
     plan: Plan,
 ) -> CheckoutSession:
-    person = require_person(access.principal)
+    person = require_person(access.principal)  # billing:manage is person-only: their e-mail
     price = prices.get(plan)
     if price is None:
         raise BadRequestError(

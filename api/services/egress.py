@@ -16,7 +16,7 @@ from api.cluster.resources import egress_network_policy, namespace_labels
 from api.db.models import Tenant
 from api.errors import EgressRefusedError, UpstreamUnavailableError
 from api.services import audit
-from api.services.access import TenantAccess, require_person
+from api.services.access import TenantAccess
 from testforge.domain import egress
 from testforge.domain import errors as domain
 
@@ -78,8 +78,8 @@ def replace(
     policy: egress.EgressPolicy,
 ) -> egress.EgressPolicy:
     """The tenant's new policy, audited; the namespace's NetworkPolicy is rewritten before the
-    commit, so the database never promises what the cluster does not enforce."""
-    require_person(access.principal)
+    commit, so the database never promises what the cluster does not enforce. Only a person
+    reaches this: egress:manage is person-only (api.auth.policy)."""
     tenant, old = access.tenant, policy_of(access.tenant)
     tenant.egress_cidrs, tenant.egress_hosts = list(policy.allow_cidrs), list(policy.allow_hosts)
     audit.record(

@@ -1,10 +1,16 @@
-"""Sign-in with the organisation's identity provider, and sign-out.
+"""Sign-in with one of the deployment's identity providers, and sign-out.
 
-`start_login` returns where to send the browser and the signed login-state cookie (state,
-nonce, PKCE verifier, where to return to); `finish_login` checks the callback against it,
-lets the provider port verify the ID token, and creates or refreshes the user. The verifier
-sits in a signed, HttpOnly cookie scoped to /auth for ten minutes: it only has to outlive
-one round trip through the provider, and it never leaves the user's browser and our server.
+`start_login` picks the provider and returns where to send the browser and the signed
+login-state cookie (the provider's id, state, nonce, PKCE verifier, where to return to);
+`finish_login` checks the callback against it, lets that same provider's port exchange the
+code and say who signed in, and creates or refreshes the user. The verifier sits in a signed,
+HttpOnly cookie scoped to /auth for ten minutes: it only has to outlive one round trip through
+the provider, and it never leaves the user's browser and our server. Because the provider id is
+inside the signed state, a callback is always finished by the provider the sign-in was started
+with, whatever the callback's URL says.
+
+People are keyed by (issuer, subject): the same person signing in with Google and with GitHub
+is two users, each with the e-mail (and its verification) that provider vouches for.
 """
 
 import hmac
@@ -15,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.auth.oidc import IdentityError, IdentityProvider
+from api.auth.provider import IdentityError, IdentityProviders
 from api.auth.tokens import Audience, InvalidTokenError, Tokens
 from api.db.models import User
 from api.db.repositories import Users
@@ -25,6 +31,7 @@ from api.services.sessions import IssuedTokens, UserSessionService
 
 LOGIN_TTL = timedelta(minutes=10)
 RESTART = "Start again from /auth/login (and finish within ten minutes)."
+NAME_LENGTH = 200  # users.name
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,15 @@ def safe_next(path: str | None) -> str:
     return path
 
 
-def start_login(provider: IdentityProvider, tokens: Tokens, next_path: str | None) -> LoginStart:
-    login = provider.begin()
+def start_login(
+    providers: IdentityProviders, tokens: Tokens, provider_id: str | None, next_path: str | None
+) -> LoginStart:
+    entry = providers.choose(provider_id)
+    login = entry.provider.begin()
     state = tokens.issue(
         Audience.LOGIN,
         {
+            "provider": entry.id,
             "state": login.state,
             "nonce": login.nonce,
             "verifier": login.code_verifier,
@@ -64,7 +75,7 @@ def start_login(provider: IdentityProvider, tokens: Tokens, next_path: str | Non
 
 def finish_login(
     session: Session,
-    provider: IdentityProvider,
+    providers: IdentityProviders,
     tokens: Tokens,
     user_sessions: UserSessionService,
     clock: Callable[[], datetime],
@@ -76,17 +87,23 @@ def finish_login(
     may_audit: Callable[[], bool],
 ) -> LoginDone:
     """`may_audit` says whether a failure may still write an audit row (abuse limits)."""
+    started_with: str | None = None
     try:
         pending = _check_callback(tokens, login_state, code, state, error)
+        # A login cookie from before providers had ids names none: the only provider's.
+        entry = providers.choose(pending.get("provider"))
+        started_with = entry.id
         try:
-            identity = provider.complete(code or "", pending["verifier"], pending["nonce"])
+            identity = entry.provider.complete(code or "", pending["verifier"], pending["nonce"])
         except IdentityError as exc:  # a code the provider did not issue for this sign-in
             raise IdentityError(exc.problem, exc.fix, forged=True) from exc
+        identity = entry.vouched(identity)
     except (BadRequestError, IdentityError) as exc:
         if may_audit():
-            audit.record(
-                session, clock, actor="anonymous", action="auth.login_failed", why=exc.problem
-            )
+            details: dict[str, Any] = {"why": exc.problem}
+            if started_with:
+                details["provider"] = started_with
+            audit.record(session, clock, actor="anonymous", action="auth.login_failed", **details)
             session.commit()
         raise
     now = clock()
@@ -97,7 +114,7 @@ def finish_login(
     user.email, user.email_verified, user.name = (
         identity.email,
         identity.email_verified,
-        identity.name,
+        identity.name[:NAME_LENGTH] if identity.name else None,
     )
     user.last_login_at = now
     session.flush()

@@ -4,6 +4,9 @@ Triggering locks the tenant row, so two CI jobs racing for the last run of the m
 both get it; records the run (the monthly quota counts records, since finished TestRuns may be
 cleaned up from the cluster); creates the TestRun; and only then commits. If the cluster
 refuses, nothing is recorded or charged.
+
+An API key limited to some projects triggers and reads runs of those only: the others answer
+404 and are left out of lists, as another tenant's would.
 """
 
 from collections.abc import Callable
@@ -25,7 +28,7 @@ from api.cluster.resources import (
 from api.db.models import RunRecord
 from api.db.repositories import Tenants
 from api.errors import NotFoundError, QuotaExceededError, TooManyRequestsError
-from api.services import audit, egress
+from api.services import audit, egress, projects
 from api.services.access import TenantAccess
 from testforge.domain.crd import (
     EgressSpec,
@@ -70,6 +73,8 @@ def trigger(
     project: str,
     request: RunRequest,
 ) -> RunView:
+    if not access.sees_project(project):
+        raise projects.not_found(project)
     # Before the tenant row is locked: a DNS lookup can take seconds.
     if request.url is not None:
         egress.vet(access.tenant, resolver, request.url, "body.url")
@@ -93,7 +98,7 @@ def trigger(
             extra={"limit": "runs_per_month", "used": used, "allowed": quota.runs_per_month},
         )
     if resources.get(PROJECTS, tenant.namespace, project) is None:
-        raise NotFoundError(f"There is no project {project!r}.", "GET .../projects lists them.")
+        raise projects.not_found(project)
     active = [
         r.name for r in map(read_run, resources.list(RUNS, tenant.namespace)) if not r.finished
     ]
@@ -155,9 +160,11 @@ def trigger(
 
 
 def listed(access: TenantAccess, resources: Resources, project: str | None) -> list[RunView]:
-    runs = [read_run(obj) for obj in resources.list(RUNS, access.tenant.namespace)]
-    if project is not None:
-        runs = [r for r in runs if r.project == project]
+    runs = [
+        run
+        for run in map(read_run, resources.list(RUNS, access.tenant.namespace))
+        if access.sees_project(run.project) and project in (None, run.project)
+    ]
     # Newest first; runs the server has not stamped yet sort last, by name.
     return sorted(
         runs, key=lambda r: (r.created_at is not None, r.created_at, r.name), reverse=True
@@ -165,7 +172,14 @@ def listed(access: TenantAccess, resources: Resources, project: str | None) -> l
 
 
 def get(access: TenantAccess, resources: Resources, name: str) -> RunView:
-    found = resources.get(RUNS, access.tenant.namespace, name)
+    found = find(access, resources, name)
     if found is None:
         raise NotFoundError(f"There is no run {name!r}.", "GET .../runs lists them.")
-    return read_run(found)
+    return found
+
+
+def find(access: TenantAccess, resources: Resources, name: str) -> RunView | None:
+    """The run, or None if there is none or the caller's project limits hide it."""
+    found = resources.get(RUNS, access.tenant.namespace, name)
+    run = read_run(found) if found is not None else None
+    return run if run is not None and access.sees_project(run.project) else None

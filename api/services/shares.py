@@ -64,13 +64,26 @@ def create(
     return share, token
 
 
-def listed(access: TenantAccess, run_name: str) -> Sequence[Share]:
+def listed(access: TenantAccess, resources: Resources, run_name: str) -> Sequence[Share]:
+    if access.projects is not None:
+        # A key limited to some projects sees shares of their runs only: 404 for others'.
+        runs.get(access, resources, run_name)
     return access.repo.list(Share, Share.run_name == run_name, order_by=Share.created_at)
 
 
-def revoke(access: TenantAccess, clock: Callable[[], datetime], share_id: uuid.UUID) -> Share:
+def revoke(
+    access: TenantAccess,
+    resources: Resources,
+    clock: Callable[[], datetime],
+    share_id: uuid.UUID,
+) -> Share:
     share = access.repo.get(Share, share_id)
-    if share is None:
+    hidden = (
+        share is not None
+        and access.projects is not None
+        and runs.find(access, resources, share.run_name) is None
+    )
+    if share is None or hidden:
         raise NotFoundError(f"There is no share {share_id} in this tenant.", None)
     if share.revoked_at is None:
         share.revoked_at = clock()

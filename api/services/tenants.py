@@ -1,8 +1,9 @@
 """Tenants and their members: creation (with the caller as owner and a namespace in the
 cluster), renaming, and the membership rules.
 
-Membership rules: admins manage viewers, members and admins; only owners grant, change or
-remove the owner role; a tenant always keeps at least one owner. Members are added by the
+Membership rules: whoever holds members:manage (admins, owners; people only) manages viewers,
+developers and admins; granting, changing or removing the owner role needs owners:manage too
+(owners: api.auth.policy); a tenant always keeps at least one owner. Members are added by the
 e-mail of someone who has signed in once (the user row comes from their first sign-in).
 """
 
@@ -13,14 +14,15 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.auth.policy import Permission
 from api.auth.roles import Role
 from api.cluster.port import Namespaces
 from api.cluster.resources import egress_network_policy, namespace_labels
 from api.db.models import Membership, Tenant, User
 from api.db.repositories import Tenants, Users
-from api.errors import ConflictError, ForbiddenError, NotFoundError
+from api.errors import ConflictError, NotFoundError
 from api.services import api_keys, audit
-from api.services.access import TenantAccess, require_person
+from api.services.access import TenantAccess
 from testforge.domain.egress import EgressPolicy
 
 
@@ -90,7 +92,6 @@ def members(access: TenantAccess) -> Sequence[tuple[Membership, User]]:
 def add_member(
     access: TenantAccess, clock: Callable[[], datetime], email: str, role: Role
 ) -> tuple[Membership, User]:
-    require_person(access.principal)
     _may_grant(access, role)
     # Only an address the identity provider verified binds a membership: anyone can sign in
     # with an unverified one.
@@ -102,26 +103,26 @@ def add_member(
             "Ask them to sign in once at /auth/login with a provider that verifies their "
             "address, then add them again.",
         )
-    if len(verified) > 1:
-        raise ConflictError(
-            f"More than one signed-in identity has the verified e-mail {email!r}.",
-            "Ask a platform administrator to resolve the duplicate identities.",
-        )
-    user = verified[0]
-    if access.repo.membership_of(user.id) is not None:
+    # One person may sign in through several providers (Google, GitHub, ...): each identity
+    # whose provider verified the address is theirs, and all of them join.
+    joining = [u for u in verified if access.repo.membership_of(u.id) is None]
+    if not joining:
         raise ConflictError(
             f"{email} is already a member.", "Change their role with PATCH instead."
         )
-    membership = access.repo.add(Membership(user_id=user.id, role=role, created_at=clock()))
-    _audit(access, clock, "member.added", user, role=role.value)
+    for user in joining:
+        access.repo.add(Membership(user_id=user.id, role=role, created_at=clock()))
+        _audit(access, clock, "member.added", user, role=role.value)
     access.session.commit()
-    return membership, user
+    newest = max(joining, key=lambda u: u.last_login_at or u.created_at)
+    membership = access.repo.membership_of(newest.id)
+    assert membership is not None
+    return membership, newest
 
 
 def change_role(
     access: TenantAccess, clock: Callable[[], datetime], member_id: uuid.UUID, role: Role
 ) -> tuple[Membership, User]:
-    require_person(access.principal)
     membership, user = _member(access, member_id)
     _may_grant(access, role)
     _may_manage(access, membership)
@@ -136,7 +137,6 @@ def change_role(
 def remove_member(
     access: TenantAccess, clock: Callable[[], datetime], member_id: uuid.UUID
 ) -> None:
-    require_person(access.principal)
     membership, user = _member(access, member_id)
     _may_manage(access, membership)
     if membership.role is Role.OWNER:
@@ -158,13 +158,13 @@ def _member(access: TenantAccess, member_id: uuid.UUID) -> tuple[Membership, Use
 
 
 def _may_grant(access: TenantAccess, role: Role) -> None:
-    if role is Role.OWNER and access.role is not Role.OWNER:
-        raise ForbiddenError("Only an owner can make someone an owner.", "Ask an owner.")
+    if role is Role.OWNER:
+        access.demand(Permission.OWNERS_MANAGE)
 
 
 def _may_manage(access: TenantAccess, membership: Membership) -> None:
-    if membership.role is Role.OWNER and access.role is not Role.OWNER:
-        raise ForbiddenError("Only an owner can change or remove an owner.", "Ask an owner.")
+    if membership.role is Role.OWNER:
+        access.demand(Permission.OWNERS_MANAGE)
 
 
 def _keep_an_owner(access: TenantAccess) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,7 +28,15 @@ from api.main import create_app
 from api.settings import Settings
 from api.throttle import Throttle
 from tests.api.fakes import FakeCluster
-from tests.fakes.oidc_provider import FakeOidcProvider, FakeUser, running_fake_oidc
+from tests.fakes.github_server import FakeGitHub
+from tests.fakes.loopback import serving
+from tests.fakes.oidc_provider import (
+    FakeAzure,
+    FakeGoogle,
+    FakeOidcProvider,
+    FakeOkta,
+    running_fake_oidc,
+)
 from tests.fakes.resolver import FakeResolver
 from tests.fakes.stripe_server import FakeStripe, running_fake_stripe
 
@@ -43,6 +51,12 @@ TABLES = (
     "audit_events, stripe_events, shares, run_records, api_keys, memberships, refresh_tokens, "
     "user_sessions, user_mfa, signing_keys, users, tenants"
 )
+
+
+class SignInFake(Protocol):
+    """A fake identity provider (OIDC flavour or GitHub) told who its next sign-in is."""
+
+    def will_sign_in(self, subject: str, email: str, verified: bool) -> None: ...
 
 
 class Clock:
@@ -125,9 +139,62 @@ def oidc_server() -> Iterator[FakeOidcProvider]:
 
 @pytest.fixture
 def oidc(oidc_server: FakeOidcProvider) -> Iterator[FakeOidcProvider]:
+    methods = list(oidc_server.auth_methods)
     yield oidc_server
     oidc_server.tamper = {}
     oidc_server.sign_with = None
+    oidc_server.auth_methods = methods
+
+
+# The single-sign-on flavours (tests/api/test_sso.py, test_oidc.py), one server each per run.
+
+
+@pytest.fixture(scope="session")
+def google_server() -> Iterator[FakeGoogle]:
+    with serving(FakeGoogle(CLIENT_ID, CLIENT_SECRET)) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def okta_server() -> Iterator[FakeOkta]:
+    with serving(FakeOkta(CLIENT_ID, CLIENT_SECRET)) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def azure_server() -> Iterator[FakeAzure]:
+    with serving(FakeAzure(CLIENT_ID, CLIENT_SECRET)) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def github_server() -> Iterator[FakeGitHub]:
+    with serving(FakeGitHub(CLIENT_ID, CLIENT_SECRET)) as fake:
+        yield fake
+
+
+@pytest.fixture
+def google(google_server: FakeGoogle) -> Iterator[FakeGoogle]:
+    yield google_server
+    google_server.tamper, google_server.scheme_less_issuer = {}, False
+
+
+@pytest.fixture
+def okta(okta_server: FakeOkta) -> Iterator[FakeOkta]:
+    yield okta_server
+    okta_server.tamper = {}
+
+
+@pytest.fixture
+def azure(azure_server: FakeAzure) -> Iterator[FakeAzure]:
+    yield azure_server
+    azure_server.tamper = {}
+
+
+@pytest.fixture
+def github(github_server: FakeGitHub) -> Iterator[FakeGitHub]:
+    yield github_server
+    github_server.granted_scopes = None
 
 
 @pytest.fixture(scope="session")
@@ -146,6 +213,7 @@ def stripe_fake(stripe_server: FakeStripe) -> Iterator[FakeStripe]:
 
 
 def make_settings(oidc: FakeOidcProvider, stripe_fake: FakeStripe, **overrides: Any) -> Settings:
+    """Settings for the app under test: the one provider `oidc` unless `identity_providers`."""
     values: dict[str, Any] = {
         "environment": "development",
         "public_url": PUBLIC_URL,
@@ -160,6 +228,9 @@ def make_settings(oidc: FakeOidcProvider, stripe_fake: FakeStripe, **overrides: 
         "stripe_api_base": stripe_fake.base_url,
         "platform_admins": [PLATFORM_ADMIN],
     }
+    if "identity_providers" in overrides:
+        for name in ("oidc_issuer", "oidc_client_id", "oidc_client_secret"):
+            del values[name]
     values.update(overrides)
     return Settings(**values)
 
@@ -176,12 +247,21 @@ class Api:
     clock: Clock
     tokens: dict[str, str] = field(default_factory=dict)  # e-mail -> access token
     refresh_tokens: dict[str, str] = field(default_factory=dict)
+    fakes: dict[str, SignInFake] = field(default_factory=dict)  # provider id -> its fake
 
-    def sign_in(self, email: str, verified: bool = True) -> dict[str, str]:
-        """Sign `email` in through /auth/login, the provider and /auth/callback; their headers."""
-        self.oidc.user = FakeUser(subject=f"sub-{email}", email=email, email_verified=verified)
+    def sign_in(
+        self, email: str, verified: bool = True, provider: str | None = None
+    ) -> dict[str, str]:
+        """Sign `email` in through /auth/login, the provider and /auth/callback; their headers.
+        `provider` picks one of several configured (`fakes`); by default the only one."""
+        fake: SignInFake = self.fakes[provider] if provider else self.oidc
+        fake.will_sign_in(f"sub-{email}", email, verified)
         self.client.cookies.clear()
-        start = self.client.get("/auth/login", follow_redirects=False)
+        start = self.client.get(
+            "/auth/login",
+            params={"provider": provider} if provider else None,
+            follow_redirects=False,
+        )
         assert start.status_code == 302, start.text
         authorize = httpx.get(start.headers["location"], follow_redirects=False)
         assert authorize.status_code == 302, authorize.text
@@ -212,10 +292,17 @@ class Api:
         assert answer.status_code == 201, answer.text
         return headers
 
-    def api_key(self, admin: dict[str, str], slug: str, role: str = "member") -> dict[str, str]:
-        answer = self.client.post(
-            f"/v1/tenants/{slug}/api-keys", json={"name": f"ci-{role}", "role": role}, headers=admin
-        )
+    def api_key(
+        self,
+        admin: dict[str, str],
+        slug: str,
+        role: str = "developer",
+        scopes: list[str] | None = None,
+        projects: list[str] | None = None,
+    ) -> dict[str, str]:
+        body: dict[str, Any] = {"name": f"ci-{role}", "role": role}
+        body.update({k: v for k, v in (("scopes", scopes), ("projects", projects)) if v})
+        answer = self.client.post(f"/v1/tenants/{slug}/api-keys", json=body, headers=admin)
         assert answer.status_code == 201, answer.text
         return {"Authorization": f"Bearer {answer.json()['key']}"}
 
@@ -246,9 +333,11 @@ def build_api(
     stripe_fake: FakeStripe,
     resources: Resources | None = None,
     throttle: Throttle | None = None,
+    fakes: dict[str, SignInFake] | None = None,
     **overrides: Any,
 ) -> Iterator[Api]:
-    """The app with the in-memory cluster, or with `resources` (a real adapter) instead."""
+    """The app with the in-memory cluster, or with `resources` (a real adapter) instead;
+    `fakes` are the providers of `identity_providers` (overrides), by id."""
     cluster, clock = FakeCluster(), Clock()
     settings = make_settings(oidc, stripe_fake, **overrides)
     app = create_app(
@@ -263,7 +352,15 @@ def build_api(
         ),
     )
     with TestClient(app, base_url=PUBLIC_URL) as client:
-        yield Api(client, app.state.container, oidc, stripe_fake, cluster, clock)
+        yield Api(
+            client,
+            app.state.container,
+            oidc,
+            stripe_fake,
+            cluster,
+            clock,
+            fakes=fakes or {"oidc": oidc},
+        )
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
-"""Pure rules: quota periods, role order, redaction, redirect targets, key format."""
+"""Pure rules: quota periods, redaction, redirect targets, key format (roles and permissions:
+test_permissions.py)."""
 
 from datetime import UTC, datetime
 
 import pytest
 
 from api.auth import api_keys
-from api.auth.roles import Role
 from api.services.audit import REDACTED, redact
 from api.services.identity import safe_next
 from api.services.runs import period
@@ -14,12 +14,6 @@ from api.services.runs import period
 def test_the_quota_period_of_december_ends_on_the_first_of_january() -> None:
     start, end = period(datetime(2026, 12, 31, 23, 59, tzinfo=UTC))
     assert (start, end) == (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
-
-
-def test_each_role_allows_what_the_roles_below_it_allow() -> None:
-    assert Role.OWNER.allows(Role.ADMIN) and Role.ADMIN.allows(Role.MEMBER)
-    assert Role.MEMBER.allows(Role.VIEWER) and not Role.VIEWER.allows(Role.MEMBER)
-    assert not Role.ADMIN.allows(Role.OWNER)
 
 
 def test_redaction_reaches_nested_details_and_keeps_the_rest() -> None:

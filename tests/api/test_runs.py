@@ -165,3 +165,16 @@ def test_a_malformed_commit_is_a_readable_422(api: Api, owner: dict[str, str]) -
     wheres = {e["where"] for e in answer.json()["errors"]}
     assert wheres == {"body.git_sha", "body.shards"}
     assert "pattern" in answer.json()["detail"]
+
+
+def test_a_project_created_twice_is_a_conflict_naming_it(api: Api) -> None:
+    owner = api.sign_in("owner@example.com")
+    api.tenant(owner, "acme")
+    api.project(owner, "acme")
+    again = api.client.post(
+        "/v1/tenants/acme/projects",
+        json={"name": "shop", "url": "https://shop.example"},
+        headers=owner,
+    )
+    assert again.status_code == 409
+    assert again.json()["detail"] == "A project named 'shop' already exists in this tenant."

@@ -1,11 +1,26 @@
-"""A local fake OpenID Connect provider: a real HTTP server on 127.0.0.1 with a discovery
-document, a JWKS holding a generated RSA key, an authorize endpoint that signs in whoever the
-test chose (no login page) and a token endpoint that checks the code, redirect URI, client
-secret and PKCE verifier before issuing an RS256-signed ID token.
+"""Local fake OpenID Connect providers: real HTTP servers on 127.0.0.1 with a discovery document,
+a JWKS holding a generated RSA key, an authorize endpoint that signs in whoever the test chose
+(no login page) and a token endpoint that checks the code, redirect URI, client secret and PKCE
+verifier before issuing an RS256-signed ID token.
+
+`FakeOidcProvider` is a plain issuer at the server's root. The flavours speak as the real ones
+do, in their issuer shapes, endpoint paths and claims:
+
+- `FakeGoogle`: issuer at the root (https://accounts.google.com), `azp`, `at_hash`,
+  `email_verified`, `hd` for Workspace accounts; `scheme_less_issuer` mints `iss` without
+  the scheme, as Google documents it may.
+- `FakeOkta`: a custom authorization server, issuer `/oauth2/default`, `/v1/...` endpoints,
+  `ver`, `amr`, `preferred_username`, `email_verified`.
+- `FakeAzure`: issuer `/{tenant}/v2.0`, and the multi-tenant `/common/v2.0` and
+  `/organizations/v2.0` whose discovery names the `{tenantid}` template; tokens carry `tid`,
+  `oid`, `preferred_username`, `ver: "2.0"`, and `email` without `email_verified` (a user's
+  `claims` may add `xms_edov` or move them to another tenant with `tid`).
 
     with running_fake_oidc(client_id="testforge", client_secret="...") as idp:
         idp.user = FakeUser(subject="u1", email="ada@example.com")
         idp.tamper = {"aud": "someone-else"}      # the next ID tokens carry this claim
+
+    with serving(FakeAzure(client_id, client_secret, tenant_id=TENANT)) as azure: ...
 
 `mint()` signs arbitrary claims (with the provider's key or another one) for direct
 verification tests.
@@ -14,27 +29,33 @@ verification tests.
 import base64
 import hashlib
 import json
+import re
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.fakes.loopback import Reply, Request, serving
+
+DISCOVERY = "/.well-known/openid-configuration"
+
 
 @dataclass
 class FakeUser:
     subject: str
-    email: str
-    email_verified: bool = True
+    email: str | None
+    email_verified: bool | None = True  # None: the claim is left out, as Azure does
     name: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict)  # more claims (hd, tid, xms_edov)
 
 
 @dataclass
@@ -50,6 +71,24 @@ def new_rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+def s256(value: str) -> str:
+    """RFC 7636's S256 code challenge of a verifier: SHA-256, base64url without padding."""
+    digest = hashlib.sha256(value.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def half_hash(value: str) -> str:
+    """OIDC's at_hash for RS256: the left half of SHA-256, base64url."""
+    digest = hashlib.sha256(value.encode()).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
+def json_reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Reply:
+    data = json.dumps(body).encode() if body is not None else b""
+    content = {"Content-Type": "application/json"} if body is not None else {}
+    return status, {**content, **(headers or {})}, data
+
+
 @dataclass
 class FakeOidcProvider:
     client_id: str
@@ -57,6 +96,9 @@ class FakeOidcProvider:
     user: FakeUser = field(default_factory=lambda: FakeUser("user-1", "user@example.com"))
     tamper: dict[str, Any] = field(default_factory=dict)
     sign_with: rsa.RSAPrivateKey | None = None  # another key than the published one
+    auth_methods: list[str] = field(
+        default_factory=lambda: ["client_secret_basic", "client_secret_post"]
+    )
     base_url: str = ""
     key: rsa.RSAPrivateKey = field(default_factory=new_rsa_key)
     kid: str = field(default_factory=lambda: secrets.token_hex(4))
@@ -64,22 +106,53 @@ class FakeOidcProvider:
     _grants: dict[str, _Grant] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    # --- the shape of this provider (flavours override) -----------------------------------
+
+    issuer_path: ClassVar[str] = ""
+    paths: ClassVar[dict[str, str]] = {
+        "authorize": "/authorize",
+        "token": "/token",
+        "jwks": "/jwks",
+    }
+
     @property
     def issuer(self) -> str:
-        return self.base_url
+        return self.base_url + self.issuer_path
 
-    def discovery(self) -> dict[str, Any]:
+    def endpoint(self, path: str) -> str | None:
+        """Which endpoint `path` is: discovery, authorize, token or jwks."""
+        if path == self.issuer_path + DISCOVERY:
+            return "discovery"
+        return next((name for name, known in self.paths.items() if known == path), None)
+
+    def discovery(self, path: str = "") -> dict[str, Any]:
         return {
             "issuer": self.issuer,
-            "authorization_endpoint": f"{self.base_url}/authorize",
-            "token_endpoint": f"{self.base_url}/token",
-            "jwks_uri": f"{self.base_url}/jwks",
+            "authorization_endpoint": self.base_url + self.paths["authorize"],
+            "token_endpoint": self.base_url + self.paths["token"],
+            "jwks_uri": self.base_url + self.paths["jwks"],
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": self.auth_methods,
         }
+
+    def user_claims(self, user: FakeUser, access_token: str) -> dict[str, Any]:
+        claims: dict[str, Any] = {"sub": user.subject}
+        if user.email is not None:
+            claims["email"] = user.email
+        if user.email_verified is not None:
+            claims["email_verified"] = user.email_verified
+        if user.name:
+            claims["name"] = user.name
+        return claims
+
+    # --- tokens ----------------------------------------------------------------------------
+
+    def will_sign_in(self, subject: str, email: str, verified: bool) -> None:
+        """Who the next authorization signs in (the same call on every fake provider)."""
+        self.user = FakeUser(subject=subject, email=email, email_verified=verified)
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -99,15 +172,9 @@ class FakeOidcProvider:
             payload, key or self.key, algorithm=algorithm, headers={"kid": kid or self.kid}
         )
 
-    def id_token(self, grant: _Grant) -> str:
-        claims: dict[str, Any] = {
-            "sub": grant.user.subject,
-            "email": grant.user.email,
-            "email_verified": grant.user.email_verified,
-            "aud": grant.client_id,
-        }
-        if grant.user.name:
-            claims["name"] = grant.user.name
+    def id_token(self, grant: _Grant, access_token: str) -> str:
+        claims = {**self.user_claims(grant.user, access_token), "aud": grant.client_id}
+        claims.update(grant.user.claims)
         if grant.nonce is not None:
             claims["nonce"] = grant.nonce
         claims.update(self.tamper)
@@ -115,11 +182,26 @@ class FakeOidcProvider:
 
     # --- endpoints ----------------------------------------------------------------------
 
-    def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+    def handle(self, request: Request) -> Reply:
+        endpoint = self.endpoint(request.path)
+        if request.method == "GET" and endpoint == "discovery":
+            return json_reply(200, self.discovery(request.path))
+        if request.method == "GET" and endpoint == "jwks":
+            return json_reply(200, self.jwks())
+        if request.method == "GET" and endpoint == "authorize":
+            return self.authorize(request.query)
+        if request.method == "POST" and endpoint == "token":
+            status, body = self.token(request.form, request.header("Authorization"))
+            return json_reply(status, body)
+        return json_reply(404, {"error": "not_found"})
+
+    def authorize(self, query: dict[str, str]) -> Reply:
         if query.get("client_id") != self.client_id or query.get("response_type") != "code":
-            return 400, {}, {"error": "unauthorized_client"}
+            return json_reply(400, {"error": "unauthorized_client"})
         if query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
-            return 400, {}, {"error": "invalid_request", "error_description": "PKCE S256 required"}
+            return json_reply(
+                400, {"error": "invalid_request", "error_description": "PKCE S256 required"}
+            )
         code = secrets.token_urlsafe(24)
         with self._lock:
             self._grants[code] = _Grant(
@@ -132,7 +214,7 @@ class FakeOidcProvider:
         location = f"{query['redirect_uri']}?" + urlencode(
             {"code": code, "state": query.get("state", "")}
         )
-        return 302, {"Location": location}, None
+        return 302, {"Location": location}, b""
 
     def token(self, form: dict[str, str], authorization: str | None) -> tuple[int, Any]:
         self.token_requests.append(form)
@@ -148,68 +230,117 @@ class FakeOidcProvider:
             return 400, {"error": "invalid_grant"}
         if form.get("redirect_uri") != grant.redirect_uri:
             return 400, {"error": "invalid_grant", "error_description": "redirect_uri mismatch"}
-        verifier = form.get("code_verifier", "")
-        digest = hashlib.sha256(verifier.encode()).digest()
-        if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != grant.challenge:
+        if s256(form.get("code_verifier", "")) != grant.challenge:
             return 400, {"error": "invalid_grant", "error_description": "PKCE verification failed"}
+        access_token = secrets.token_urlsafe(24)
         return 200, {
-            "access_token": secrets.token_urlsafe(24),
+            "access_token": access_token,
             "token_type": "Bearer",
             "expires_in": 300,
-            "id_token": self.id_token(grant),
+            "id_token": self.id_token(grant, access_token),
         }
 
 
-def _handler(provider: FakeOidcProvider) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+@dataclass
+class FakeGoogle(FakeOidcProvider):
+    scheme_less_issuer: bool = False
 
-        def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(body).encode() if body is not None else b""
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            if body is not None:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    paths: ClassVar[dict[str, str]] = {
+        "authorize": "/o/oauth2/v2/auth",
+        "token": "/token",
+        "jwks": "/oauth2/v3/certs",
+    }
 
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            if url.path == "/.well-known/openid-configuration":
-                self._send(200, provider.discovery())
-            elif url.path == "/jwks":
-                self._send(200, provider.jwks())
-            elif url.path == "/authorize":
-                status, headers, body = provider.authorize(query)
-                self._send(status, body, headers)
-            else:
-                self._send(404, {"error": "not_found"})
+    def user_claims(self, user: FakeUser, access_token: str) -> dict[str, Any]:
+        claims = super().user_claims(user, access_token)
+        claims.update(azp=self.client_id, at_hash=half_hash(access_token))
+        if self.scheme_less_issuer:
+            claims["iss"] = self.issuer.split("://", 1)[1]
+        return claims
 
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-            if urlsplit(self.path).path == "/token":
-                status, body = provider.token(form, self.headers.get("Authorization"))
-                self._send(status, body)
-            else:
-                self._send(404, {"error": "not_found"})
 
-    return Handler
+@dataclass
+class FakeOkta(FakeOidcProvider):
+    issuer_path: ClassVar[str] = "/oauth2/default"
+    paths: ClassVar[dict[str, str]] = {
+        "authorize": "/oauth2/default/v1/authorize",
+        "token": "/oauth2/default/v1/token",
+        "jwks": "/oauth2/default/v1/keys",
+    }
+
+    def user_claims(self, user: FakeUser, access_token: str) -> dict[str, Any]:
+        claims = super().user_claims(user, access_token)
+        claims.update(
+            ver=1,
+            amr=["pwd"],
+            idp="00o1okta",
+            auth_time=int(time.time()),
+            at_hash=half_hash(access_token),
+        )
+        if user.email:
+            claims["preferred_username"] = user.email
+        return claims
+
+
+_AZURE = re.compile(
+    r"^/(?P<tenant>[^/]+)/(?:(?P<discovery>v2\.0/\.well-known/openid-configuration)"
+    r"|oauth2/v2\.0/(?P<oauth>authorize|token)|discovery/v2\.0/(?P<jwks>keys))$"
+)
+
+
+@dataclass
+class FakeAzure(FakeOidcProvider):
+    tenant_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def issuer(self) -> str:
+        return self.tenant_issuer(self.tenant_id)
+
+    def tenant_issuer(self, tenant: str) -> str:
+        return f"{self.base_url}/{tenant}/v2.0"
+
+    def endpoint(self, path: str) -> str | None:
+        found = _AZURE.match(path)
+        if found is None:
+            return None
+        if found["discovery"]:
+            return "discovery"
+        return found["oauth"] or "jwks"
+
+    def discovery(self, path: str = "") -> dict[str, Any]:
+        found = _AZURE.match(path)
+        segment = found["tenant"] if found else self.tenant_id
+        multi = segment in ("common", "organizations")
+        root = f"{self.base_url}/{segment}"
+        return {
+            **super().discovery(path),
+            "issuer": self.tenant_issuer("{tenantid}" if multi else segment),
+            "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{root}/oauth2/v2.0/token",
+            "jwks_uri": f"{root}/discovery/v2.0/keys",
+            "token_endpoint_auth_methods_supported": self.auth_methods,
+        }
+
+    def user_claims(self, user: FakeUser, access_token: str) -> dict[str, Any]:
+        tenant = str(user.claims.get("tid", self.tenant_id))
+        claims = super().user_claims(user, access_token)
+        claims.update(
+            iss=self.tenant_issuer(tenant),
+            tid=tenant,
+            oid=str(uuid.uuid5(uuid.NAMESPACE_URL, user.subject)),
+            ver="2.0",
+        )
+        if user.email:
+            claims["preferred_username"] = user.email
+        return claims
+
+    def will_sign_in(self, subject: str, email: str, verified: bool) -> None:
+        # Azure says nothing about verification; Microsoft's xms_edov says the domain's
+        # owner verified the address.
+        self.user = FakeUser(subject, email, None, claims={"xms_edov": True} if verified else {})
 
 
 @contextmanager
 def running_fake_oidc(client_id: str, client_secret: str) -> Iterator[FakeOidcProvider]:
-    provider = FakeOidcProvider(client_id=client_id, client_secret=client_secret)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(provider))
-    provider.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-oidc", daemon=True)
-    thread.start()
-    try:
-        yield provider
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(FakeOidcProvider(client_id=client_id, client_secret=client_secret)) as fake:
+        yield fake
