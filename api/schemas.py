@@ -275,6 +275,12 @@ class SharedRunPublic(Public):
 
 class ShareCreate(Body):
     expires_in_days: int = Field(default=7, ge=1, le=365)
+    password: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=200,
+        description="Readers must send it as the X-Share-Password header",
+    )
 
 
 class SharePublic(Public):
@@ -284,6 +290,7 @@ class SharePublic(Public):
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    protected: bool = Field(description="Whether readers need the link's password")
 
 
 class ShareCreated(SharePublic):

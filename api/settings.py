@@ -257,13 +257,22 @@ class Settings(BaseSettings):
         description="Failed credentials (wrong API keys, forged tokens, bad sign-in callbacks) "
         "an address may send per window before it is locked out until the window frees",
     )
+    share_password_lockout: str = Field(
+        default="5/minute;20/hour;50/day",
+        description="Wrong passwords a protected share link takes, from anywhere, before it "
+        "is locked until the window frees",
+    )
     abuse_audit_rate: str = Field(
         default="20/hour",
         description="Audit rows one address can cause by failing; beyond it, only logs and metrics",
     )
 
     @field_validator(
-        "anonymous_rate", "person_rate", "failed_credentials_lockout", "abuse_audit_rate"
+        "anonymous_rate",
+        "person_rate",
+        "failed_credentials_lockout",
+        "share_password_lockout",
+        "abuse_audit_rate",
     )
     @classmethod
     def _parses_as_rate(cls, value: str) -> str:

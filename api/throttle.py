@@ -79,7 +79,11 @@ class Throttle:
         return budget
 
     def refuse_if_locked(
-        self, lockout: tuple[RateLimitItem, ...], what: str, *identity: str
+        self,
+        lockout: tuple[RateLimitItem, ...],
+        what: str,
+        *identity: str,
+        whose: str = "from this address",
     ) -> None:
         """429 while any tier of `lockout` is full of failures for this identity."""
         key = (self._namespace, f"{what}-failures", *identity)
@@ -93,7 +97,7 @@ class Throttle:
                 ),
             )
             raise TooManyRequestsError(
-                f"Too many failed {what} attempts from this address.",
+                f"Too many failed {what} attempts {whose}.",
                 f"Wait {wait} s before trying again; each further failure locks longer.",
                 headers={"Retry-After": str(wait)},
             )

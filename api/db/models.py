@@ -243,6 +243,12 @@ class Share(TenantOwned):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Argon2id of the link's password, when it has one (api.services.shares).
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    @property
+    def protected(self) -> bool:
+        return self.password_hash is not None
 
 
 class AuditEvent(Base):

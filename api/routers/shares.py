@@ -4,7 +4,7 @@ holding the link (GET /v1/shared/{token}, no sign-in)."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Header, Path
 
 from api.auth.policy import Permission
 from api.deps import AnonymousLimit, ContainerDep, RunName, SessionDep, require
@@ -27,7 +27,7 @@ def create_share(
     settings = container.settings
     days = min(body.expires_in_days, settings.share_ttl_max_days)
     share, token = shares.create(
-        access, container.resources, container.tokens, container.clock, run, days
+        access, container.resources, container.tokens, container.clock, run, days, body.password
     )
     url = f"{settings.public_url.rstrip('/')}/v1/shared/{token}"
     return ShareCreated.model_validate(
@@ -57,6 +57,22 @@ def revoke_share(
 
 
 @router.get("/v1/shared/{token}", dependencies=[AnonymousLimit], responses=problem_responses(410))
-def read_shared_run(token: Token, container: ContainerDep, session: SessionDep) -> SharedRunPublic:
-    view = shares.resolve(session, container.resources, container.tokens, container.clock, token)
+def read_shared_run(
+    token: Token,
+    container: ContainerDep,
+    session: SessionDep,
+    password: Annotated[
+        str | None,
+        Header(alias="X-Share-Password", max_length=200, description="A protected link's"),
+    ] = None,
+) -> SharedRunPublic:
+    view = shares.resolve(
+        session,
+        container.resources,
+        container.tokens,
+        container.clock,
+        token,
+        password,
+        container.abuse,
+    )
     return SharedRunPublic.model_validate(view)

@@ -5,8 +5,11 @@
 - Anonymous endpoints (sign-in, its callback, shared links) have a rate per client address; the
   address is the proxy's X-Forwarded-For only for configured proxies (api.middleware).
 - Failed credentials (a wrong API key, a forged session or share token, a bad sign-in
-  callback) count against the address, in stacked windows: past any tier, every request that
-  carries credentials from that address answers 429 until the window frees.
+  callback, a wrong share-link password) count against the address, in stacked windows: past
+  any tier, every request that carries credentials from that address answers 429 until the
+  window frees.
+- Wrong passwords of a protected share link also count against the link, from whatever
+  address: past its tier, the link answers 429 to everyone until the window frees.
 - Rows that failures write to the audit table are rate-limited per address, so a flood of
   forged callbacks cannot fill the append-only table.
 
@@ -37,6 +40,7 @@ class AbuseRules:
     anonymous: RateLimitItem
     person: RateLimitItem
     failed_credentials: tuple[RateLimitItem, ...]
+    share_password: tuple[RateLimitItem, ...]
     abuse_audit: RateLimitItem
 
     @classmethod
@@ -45,6 +49,7 @@ class AbuseRules:
             anonymous=tiers(settings.anonymous_rate)[0],
             person=tiers(settings.person_rate)[0],
             failed_credentials=tiers(settings.failed_credentials_lockout),
+            share_password=tiers(settings.share_password_lockout),
             abuse_audit=tiers(settings.abuse_audit_rate)[0],
         )
 
@@ -100,6 +105,23 @@ class Abuse:
         log.info("credential_failed", address=address, credential=what)
         lockout = self._rules.failed_credentials
         self._guarded("lockout", lambda: self._throttle.failed(lockout, "credential", address))
+
+    def refuse_if_share_locked(self, share_id: str) -> None:
+        """A password-protected link guessed at too often, from anywhere, stays shut until
+        the window frees: addresses are cheap, the link's password is one."""
+        lockout = self._rules.share_password
+        self._guarded(
+            "share_password",
+            lambda: self._throttle.refuse_if_locked(
+                lockout, "password", share_id, whose="for this link"
+            ),
+        )
+
+    def share_password_failed(self, share_id: str) -> None:
+        lockout = self._rules.share_password
+        self._guarded(
+            "share_password", lambda: self._throttle.failed(lockout, "password", share_id)
+        )
 
     def may_audit(self, address: str) -> bool:
         """Whether one more failure from `address` may write an audit row."""

@@ -4,12 +4,18 @@ The link carries a signed token naming the share (and its tenant); the share row
 it was revoked. The signature means a guessed link is refused without a database query; the
 row means a leaked link can be switched off before it expires. Anyone holding the link sees
 the run's outcome and counts, never tenant data, members or report files.
+
+A link may also have a password (stored as its Argon2id hash), sent by readers as the
+X-Share-Password header, never in the URL, which ends up in logs and referrers. Wrong
+passwords lock out the sender's address and, past a few, the link itself (api.services.abuse).
 """
 
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
 from sqlalchemy.orm import Session
 
 from api.auth.tokens import Audience, InvalidTokenError, Tokens
@@ -17,9 +23,14 @@ from api.cluster.port import Resources
 from api.cluster.resources import RUNS, RunView, read_run
 from api.db.models import Share
 from api.db.repositories import TenantRepository, Tenants
-from api.errors import ApiError, NotFoundError
+from api.errors import ApiError, NotFoundError, UnauthorizedError
 from api.services import audit, runs
+from api.services.abuse import Abuse
 from api.services.access import TenantAccess
+
+# OWASP's Argon2id floor (19 MiB, 2 passes): each check costs memory, and anonymous readers
+# can ask for checks, within their rate limit.
+PASSWORDS = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 class GoneError(ApiError):
@@ -33,6 +44,7 @@ def create(
     clock: Callable[[], datetime],
     run_name: str,
     days: int,
+    password: str | None = None,
 ) -> tuple[Share, str]:
     runs.get(access, resources, run_name)  # 404 for a run that is not in this tenant
     now = clock()
@@ -42,6 +54,7 @@ def create(
             created_by=access.principal.actor[:256],
             created_at=now,
             expires_at=now + timedelta(days=days),
+            password_hash=PASSWORDS.hash(password) if password is not None else None,
         )
     )
     access.session.flush()
@@ -54,6 +67,7 @@ def create(
         target=f"share:{share.id}",
         run=run_name,
         days=days,
+        protected=share.protected,
     )
     access.session.commit()
     token = tokens.issue(
@@ -106,8 +120,11 @@ def resolve(
     tokens: Tokens,
     clock: Callable[[], datetime],
     token: str,
+    password: str | None,
+    abuse: Abuse,
 ) -> RunView:
-    """The run behind a public link, or 404 (not a link of ours) / 410 (expired, revoked)."""
+    """The run behind a public link, or 404 (not a link of ours) / 410 (expired, revoked) /
+    401 (its password missing or wrong) / 429 (its password guessed at too often)."""
     try:
         claims = tokens.read(Audience.SHARE, token)
         share_id, tenant_id = uuid.UUID(str(claims["sid"])), uuid.UUID(str(claims["tid"]))
@@ -125,6 +142,8 @@ def resolve(
         raise NotFoundError("This share link no longer exists.", None)
     if share.revoked_at is not None or share.expires_at <= clock() or tenant.suspended:
         raise GoneError("This link has been revoked or has expired.", "Ask for a new one.")
+    if share.password_hash is not None:
+        _check_password(share, password, abuse)
     found = resources.get(RUNS, tenant.namespace, share.run_name)
     if found is None:
         raise GoneError("The shared run has been deleted.", None)
@@ -135,3 +154,20 @@ def _not_a_link() -> NotFoundError:
     return NotFoundError(
         "This is not a valid share link.", "Check that it was copied whole.", forged=True
     )
+
+
+def _check_password(share: Share, password: str | None, abuse: Abuse) -> None:
+    assert share.password_hash is not None
+    abuse.refuse_if_share_locked(str(share.id))
+    if password is None:
+        raise UnauthorizedError(
+            "This link is protected by a password.",
+            "Send it as the X-Share-Password header (ask whoever shared the link).",
+        )
+    try:
+        PASSWORDS.verify(share.password_hash, password)
+    except VerificationError as exc:
+        abuse.share_password_failed(str(share.id))
+        raise UnauthorizedError(
+            "The password is not right.", "Check it with whoever shared the link.", forged=True
+        ) from exc
