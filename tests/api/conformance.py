@@ -18,6 +18,7 @@ the figures of each run and exits 1 on any failure.
 import argparse
 import contextlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import structlog
 import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -230,6 +232,9 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=6, help="cases per operation and caller")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    # The app's own records (a line per request, audit, failed credentials) would bury the
+    # figures: warnings and errors only.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     failed = False
     with (
         tempfile.TemporaryDirectory() as scratch,
