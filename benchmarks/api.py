@@ -44,7 +44,6 @@ import asyncio
 import contextlib
 import dataclasses
 import json
-import secrets
 import signal
 import socket
 import statistics
@@ -65,8 +64,7 @@ import uvicorn
 from fastapi import FastAPI
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from api.billing.plans import QUOTAS
 from api.bootstrap import Adapters
@@ -77,7 +75,7 @@ from api.main import create_app
 from testforge.logs import configure_logging
 from tests.api.conftest import CLIENT_ID, CLIENT_SECRET, STRIPE_KEY, make_settings
 from tests.api.fakes import FakeCluster
-from tests.api.live import sign_in_over_http
+from tests.api.live import scratch_database, sign_in_over_http
 from tests.fakes.oidc_provider import FakeOidcProvider, running_fake_oidc
 from tests.fakes.resolver import FakeResolver
 from tests.fakes.stripe_server import running_fake_stripe
@@ -251,20 +249,11 @@ def database(choice: str, workdir: Path) -> Iterator[tuple[str, str]]:
         engine.dispose()
         yield "sqlite", url
         return
-    name = f"testforge_bench_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    with scratch_database(server, "testforge_bench") as url:
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
         yield "postgresql", url
-    finally:
-        with admin.connect() as connection:  # FORCE: a killed server may leave connections
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextlib.contextmanager

@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import socket
 import subprocess
 import sys
@@ -35,8 +34,7 @@ from typing import Any
 import httpx
 import structlog
 import uvicorn
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from api.billing.plans import Plan
 from api.bootstrap import Adapters
@@ -45,7 +43,7 @@ from api.db.migrate import upgrade
 from api.main import create_app
 from tests.api.conftest import CLIENT_ID, CLIENT_SECRET, STRIPE_KEY, make_settings
 from tests.api.fakes import FakeCluster
-from tests.api.live import sign_in_over_http
+from tests.api.live import scratch_database, sign_in_over_http
 from tests.fakes.oidc_provider import FakeOidcProvider, running_fake_oidc
 from tests.fakes.resolver import FakeResolver
 from tests.fakes.stripe_server import FakeStripe, running_fake_stripe
@@ -76,16 +74,8 @@ def database(workdir: Path) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{workdir / 'api.db'}"
         return
-    name = f"testforge_conformance_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(url, "testforge_conformance") as scratch:
+        yield scratch
 
 
 @contextlib.contextmanager

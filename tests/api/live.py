@@ -2,9 +2,14 @@
 run the app as a server rather than through the test client: benchmarks/api.py and
 tests/api/conformance.py."""
 
+import contextlib
+import secrets
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from tests.fakes.oidc_provider import FakeOidcProvider
 
@@ -24,3 +29,19 @@ def sign_in_over_http(http: httpx.Client, oidc: FakeOidcProvider, email: str) ->
         raise RuntimeError(f"sign-in of {email} failed: {done.status_code} {done.text}")
     http.cookies.clear()
     return token
+
+
+@contextlib.contextmanager
+def scratch_database(server: str, prefix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database on `server`, dropped afterwards (FORCE: a
+    killed app may leave connections open)."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
