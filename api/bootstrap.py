@@ -25,11 +25,14 @@ from api.db.migrate import upgrade
 from api.metrics import Metrics
 from api.services.abuse import Abuse, AbuseRules
 from api.services.mfa import MultiFactor
+from api.services.run_watch import RunListener, RunWatch
 from api.services.sessions import SessionPolicy, UserSessionService
 from api.settings import IdentityProviderSettings, Settings
 from api.throttle import Throttle
 from testforge.domain.egress import Resolver
 from testforge.resolver import SocketResolver
+from testforge.storage.local import LocalStore
+from testforge.storage.port import ArtifactStore
 
 TOKEN_ISSUER = "testforge-api"
 HTTP_TIMEOUT_SECONDS = 10.0
@@ -51,6 +54,7 @@ class Adapters:
     clock: Callable[[], datetime] | None = None
     resolver: Resolver | None = None
     throttle: Throttle | None = None
+    artifacts: ArtifactStore | None = None
 
 
 @dataclass
@@ -70,6 +74,8 @@ class Container:
     abuse: Abuse
     clock: Callable[[], datetime]
     resolver: Resolver
+    artifacts: ArtifactStore
+    run_watch: RunWatch
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -170,6 +176,8 @@ def bootstrap(settings: Settings, adapters: Adapters | None = None) -> Container
             refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
         ),
     )
+    # Whoever must act when a run finishes, in the settling transaction (api.services.run_watch).
+    listeners: list[RunListener] = []
     return Container(
         settings=settings,
         engine=engine,
@@ -186,5 +194,7 @@ def bootstrap(settings: Settings, adapters: Adapters | None = None) -> Container
         abuse=abuse,
         clock=clock,
         resolver=given.resolver or SocketResolver(),
+        artifacts=given.artifacts or LocalStore(settings.artifact_dir),
+        run_watch=RunWatch(sessions, resources, clock, listeners),
         _closers=closers,
     )

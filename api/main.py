@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.background import background
 from api.bootstrap import Adapters, bootstrap
 from api.metrics import Metrics
 from api.middleware import install_edge
@@ -49,7 +50,8 @@ def create_app(settings: Settings, adapters: Adapters | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with background(container):
+            yield
         container.close()
 
     docs = settings.docs_enabled

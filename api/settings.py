@@ -206,6 +206,19 @@ class Settings(BaseSettings):
         description="Stripe price id of each paid plan",
     )
 
+    artifact_dir: Path = Field(
+        default=Path("testforge-artifacts"),
+        description="The artifact store the operator writes (reports, screenshots, traces): "
+        "the directory of its volume",
+    )
+    run_watch_interval_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description="How often finished runs are settled (usage, badges, GitHub); 0: never "
+        "in the background",
+    )
+
     kubeconfig: Path | None = Field(
         default=None, description="Kubeconfig file; in-cluster service account config if unset"
     )

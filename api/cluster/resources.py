@@ -130,6 +130,10 @@ class RunView:
     message: str | None = None
     trigger: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] | None = None
+    cancel: bool = False
+    input_tokens: int = 0
+    output_tokens: int = 0
+    sandbox_seconds: int = 0  # summed over the shards' Jobs
 
     @property
     def finished(self) -> bool:
@@ -163,6 +167,21 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
+def _sandbox_seconds(status: dict[str, Any], start: datetime | None, end: datetime | None) -> int:
+    """The shards' Job times; for a shard whose Job time is unknown (an operator from before
+    they were recorded), the run's own duration, so sandbox time is never under-counted."""
+    shards = [s for s in status.get("shards") or [] if isinstance(s, dict)]
+    run_seconds = round((end - start).total_seconds()) if start and end and end > start else 0
+    return sum(
+        _count(s["seconds"]) if isinstance(s.get("seconds"), int) else run_seconds
+        for s in shards
+    )
+
+
 def read_run(obj: Manifest) -> RunView:
     meta, spec, status = (
         _dict(obj.get("metadata")),
@@ -178,18 +197,27 @@ def read_run(obj: Manifest) -> RunView:
     except ValidationError:
         counts = Counts()
     report = status.get("report")
+    tokens = _dict(status.get("tokens"))
+    start_time, completion_time = (
+        _time(status.get("startTime")),
+        _time(status.get("completionTime")),
+    )
     return RunView(
         name=str(meta.get("name", "")),
         project=str(_dict(spec.get("projectRef")).get("name", "")),
         phase=phase,
         counts=counts,
         created_at=_time(meta.get("creationTimestamp")),
-        start_time=_time(status.get("startTime")),
-        completion_time=_time(status.get("completionTime")),
+        start_time=start_time,
+        completion_time=completion_time,
         reason=_text(status.get("reason")),
         message=_text(status.get("message")),
         trigger=_dict(spec.get("trigger")),
         report=report if isinstance(report, dict) else None,
+        cancel=spec.get("cancel") is True,
+        input_tokens=_count(tokens.get("inputTokens")),
+        output_tokens=_count(tokens.get("outputTokens")),
+        sandbox_seconds=_sandbox_seconds(status, start_time, completion_time),
     )
 
 

@@ -1,4 +1,5 @@
-"""SQLAlchemy models of the SaaS state. Run state is not here: it lives in TestRun status.
+"""SQLAlchemy models of the SaaS state. Live run state is not here: it lives in TestRun status;
+a finished run's outcome is settled into its `run_records` row.
 
 Every tenant-owned row carries `tenant_id` through `TenantOwned`, which is what the
 tenant-scoped repository filters on; `audit_events` is append-only (the migration adds
@@ -7,6 +8,7 @@ database triggers that refuse UPDATE and DELETE).
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -233,6 +235,46 @@ class RunRecord(TenantOwned):
     pull_request: Mapped[int | None] = mapped_column(Integer, default=None)
     actor: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The outcome, settled once the TestRun finishes (api.services.run_watch), so pass rates,
+    # badges and usage outlive the TestRun. finished_at NULL: not settled yet.
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    phase: Mapped[str | None] = mapped_column(String(16), default=None)
+    total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    passed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    healed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    flaky: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sandbox_seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class UsageKind(StrEnum):
+    """What a tenant is metered for; the Stripe meter of each is in api.billing."""
+
+    TEST_RUNS = "test_runs"
+    AI_TOKENS = "ai_tokens"
+    SANDBOX_SECONDS = "sandbox_seconds"
+
+
+class UsageRecord(TenantOwned):
+    """One metered quantity, written once: `key` names what it counts (e.g.
+    `run:<name>:ai_tokens`), so recording the same thing twice (a retry, a restart) is a no-op.
+    `reported_at` is set when Stripe has the meter event (its identifier is the id)."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "key", name="uq_usage_records_tenant_key"),
+        Index("ix_usage_records_tenant_kind_at", "tenant_id", "kind", "occurred_at"),
+    )
+
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    project: Mapped[str | None] = mapped_column(String(63), default=None)
+    run_name: Mapped[str | None] = mapped_column(String(63), default=None)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
 
 
 class Share(TenantOwned):

@@ -441,6 +441,7 @@ class ShardStatus(StatusModel):
     message: str | None = None
     result_ref: str | None = None
     counts: Counts | None = None
+    seconds: int | None = Field(default=None, ge=0, description="How long its Job's pods ran")
 
 
 class ReportReference(StatusModel):

@@ -6,6 +6,7 @@ real OIDC flow."""
 import os
 import secrets
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from api.db.migrate import upgrade
 from api.main import create_app
 from api.settings import Settings
 from api.throttle import Throttle
+from testforge.storage.local import LocalStore
 from tests.api.fakes import FakeCluster
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.loopback import serving
@@ -48,8 +50,8 @@ WEBHOOK_SECRET = "whsec_" + secrets.token_urlsafe(32)
 PLATFORM_ADMIN = "root@testforge.example"
 PUBLIC_URL = "http://testserver"
 TABLES = (
-    "audit_events, stripe_events, shares, run_records, api_keys, memberships, refresh_tokens, "
-    "user_sessions, user_mfa, signing_keys, users, tenants"
+    "audit_events, stripe_events, usage_records, shares, run_records, api_keys, memberships, "
+    "refresh_tokens, user_sessions, user_mfa, signing_keys, users, tenants"
 )
 
 
@@ -227,6 +229,8 @@ def make_settings(oidc: FakeOidcProvider, stripe_fake: FakeStripe, **overrides: 
         "stripe_webhook_secret": WEBHOOK_SECRET,
         "stripe_api_base": stripe_fake.base_url,
         "platform_admins": [PLATFORM_ADMIN],
+        # Tests settle finished runs when they mean to (container.run_watch.settle()).
+        "run_watch_interval_s": 0,
     }
     if "identity_providers" in overrides:
         for name in ("oidc_issuer", "oidc_client_id", "oidc_client_secret"):
@@ -340,6 +344,7 @@ def build_api(
     `fakes` are the providers of `identity_providers` (overrides), by id."""
     cluster, clock = FakeCluster(), Clock()
     settings = make_settings(oidc, stripe_fake, **overrides)
+    artifacts = tempfile.TemporaryDirectory(prefix="testforge-api-artifacts-")
     app = create_app(
         settings,
         Adapters(
@@ -349,9 +354,10 @@ def build_api(
             clock=clock,
             throttle=throttle,
             resolver=FakeResolver(),  # no DNS here: every name is public unless a test says
+            artifacts=LocalStore(Path(artifacts.name)),
         ),
     )
-    with TestClient(app, base_url=PUBLIC_URL) as client:
+    with artifacts, TestClient(app, base_url=PUBLIC_URL) as client:
         yield Api(
             client,
             app.state.container,

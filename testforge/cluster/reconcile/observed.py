@@ -6,6 +6,7 @@ so the mapping of every failure shape (OOMKilled, Evicted, deadline, backoff) is
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,6 +28,9 @@ class JobView:
     reason: str | None = None
     message: str | None = None
     summary: RunnerSummary | None = None
+    # How long its pods ran, once it finished (startTime to completionTime, or to the Failed
+    # condition): the sandbox time the tenant is metered for.
+    seconds: int | None = None
 
     @property
     def running(self) -> bool:
@@ -40,6 +44,28 @@ def parse_summary(text: str | None) -> RunnerSummary | None:
         return RunnerSummary.model_validate(json.loads(text))
     except (ValueError, ValidationError):
         return None  # FallbackToLogsOnError put log lines there instead of our JSON
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _seconds(job: dict[str, Any], finished: str | None) -> int | None:
+    status = job.get("status", {})
+    start = _time(status.get("startTime"))
+    end = _time(status.get("completionTime"))
+    if end is None:
+        for condition in status.get("conditions") or []:
+            if condition.get("type") == finished and condition.get("status") == "True":
+                end = _time(condition.get("lastTransitionTime"))
+    if finished is None or start is None or end is None:
+        return None
+    return max(0, round((end - start).total_seconds()))
 
 
 def _finished(job: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
@@ -102,4 +128,5 @@ def job_view(
         reason=reason,
         message=message,
         summary=summary,
+        seconds=_seconds(job, finished),
     )

@@ -319,6 +319,7 @@ def observe_shard(shard: ShardStatus, job: JobView | None) -> ShardStatus:
                 "message": summary.message,
                 "result_ref": summary.result_ref,
                 "counts": summary.counts,
+                "seconds": job.seconds,
             }
         )
     if job.finished == FAILED:
@@ -330,6 +331,7 @@ def observe_shard(shard: ShardStatus, job: JobView | None) -> ShardStatus:
                 "message": job.message or f"Job {shard.job} failed",
                 "result_ref": summary.result_ref if summary else None,
                 "counts": partial,
+                "seconds": job.seconds,
             }
         )
     state = ShardState.RUNNING if job.active else ShardState.PENDING
