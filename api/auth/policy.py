@@ -26,7 +26,6 @@ from api.auth.roles import Role
 class Permission(StrEnum):
     TENANT_READ = "tenant:read"
     TENANT_UPDATE = "tenant:update"
-    TENANT_DELETE = "tenant:delete"  # the tenant and all its data, everywhere
     MEMBERS_READ = "members:read"
     MEMBERS_MANAGE = "members:manage"  # add, change the role of, remove; below owner
     OWNERS_MANAGE = "owners:manage"  # grant, change or remove the owner role
@@ -34,21 +33,14 @@ class Permission(StrEnum):
     API_KEYS_MANAGE = "api_keys:manage"
     PROJECTS_READ = "projects:read"
     PROJECTS_CREATE = "projects:create"
-    PROJECTS_UPDATE = "projects:update"  # spec, settings (badge, GitHub repository)
-    PROJECTS_DELETE = "projects:delete"
     RUNS_READ = "runs:read"
     RUNS_TRIGGER = "runs:trigger"
-    RUNS_CANCEL = "runs:cancel"
     SHARES_READ = "shares:read"
     SHARES_CREATE = "shares:create"
     SHARES_REVOKE = "shares:revoke"
     BILLING_READ = "billing:read"
     BILLING_MANAGE = "billing:manage"
     AUDIT_READ = "audit:read"
-    AUDIT_EXPORT = "audit:export"
-    INTEGRATIONS_READ = "integrations:read"  # GitHub App installations linked to the tenant
-    INTEGRATIONS_MANAGE = "integrations:manage"
-    INSIGHTS_READ = "insights:read"  # learned patterns and suggestions
     EGRESS_READ = "egress:read"
     EGRESS_MANAGE = "egress:manage"
     MFA_POLICY_MANAGE = "mfa_policy:manage"
@@ -64,32 +56,20 @@ _VIEWER = frozenset(
         P.SHARES_READ,
         P.BILLING_READ,
         P.EGRESS_READ,
-        P.INTEGRATIONS_READ,
-        P.INSIGHTS_READ,
     }
 )
-_DEVELOPER = _VIEWER | {
-    P.PROJECTS_CREATE,
-    P.PROJECTS_UPDATE,
-    P.RUNS_TRIGGER,
-    P.RUNS_CANCEL,
-    P.SHARES_CREATE,
-}
+_DEVELOPER = _VIEWER | {P.PROJECTS_CREATE, P.RUNS_TRIGGER, P.SHARES_CREATE}
 _ADMIN = _DEVELOPER | {
     P.TENANT_UPDATE,
     P.MEMBERS_MANAGE,
     P.API_KEYS_READ,
     P.API_KEYS_MANAGE,
     P.SHARES_REVOKE,
-    P.PROJECTS_DELETE,
     P.AUDIT_READ,
-    P.AUDIT_EXPORT,
     P.EGRESS_MANAGE,
-    P.INTEGRATIONS_MANAGE,
 }
-# What owners alone may do: make and unmake owners, buy a plan, require a second factor,
-# delete the tenant.
-_OWNER = _ADMIN | {P.OWNERS_MANAGE, P.BILLING_MANAGE, P.MFA_POLICY_MANAGE, P.TENANT_DELETE}
+# What owners alone may do: make and unmake owners, buy a plan, require a second factor.
+_OWNER = _ADMIN | {P.OWNERS_MANAGE, P.BILLING_MANAGE, P.MFA_POLICY_MANAGE}
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
     {Role.VIEWER: _VIEWER, Role.DEVELOPER: _DEVELOPER, Role.ADMIN: _ADMIN, Role.OWNER: _OWNER}
@@ -105,8 +85,6 @@ PERSON_ONLY: frozenset[Permission] = frozenset(
         P.EGRESS_MANAGE,
         P.MFA_POLICY_MANAGE,
         P.BILLING_MANAGE,
-        P.TENANT_DELETE,
-        P.INTEGRATIONS_MANAGE,
     }
 )
 KEY_ROLES: tuple[Role, ...] = (Role.VIEWER, Role.DEVELOPER, Role.ADMIN)  # never owner

@@ -2,14 +2,12 @@
 
 import uuid
 from datetime import UTC, datetime
-from importlib import import_module
 from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import (
-    JSON,
     Boolean,
     DateTime,
     Engine,
@@ -28,8 +26,6 @@ from api.auth import policy
 from api.auth.roles import Role
 from api.db.migrate import alembic_config, upgrade
 from api.db.models import ApiKey, Base
-
-FULL_0006 = import_module("api.db.migrations.versions.0007_run_outcomes_and_usage").FULL_0006
 
 
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -83,45 +79,8 @@ def test_0005_makes_members_developers_and_gives_old_keys_their_roles_scopes(
         found = {name: (role, scopes, projects) for name, role, scopes, projects in rows}
     assert roles == ["developer"]
     for old, new in (("viewer", Role.VIEWER), ("member", Role.DEVELOPER), ("admin", Role.ADMIN)):
-        # 0005 gave each all its role held then; 0007 gave such keys what it added.
-        role, scopes, projects = found[old]
-        assert (role, set(scopes), projects) == (new, policy.key_permissions(new), None), old
-
-
-def test_0007_widens_only_the_keys_that_held_all_their_role_could(engine: Engine) -> None:
-    command.downgrade(alembic_config(engine), "0006")
-    tenant = uuid.uuid4()
-    with engine.begin() as connection:
-        connection.execute(
-            _table("tenants", "slug", "name", "namespace", "plan").insert(),
-            _row(id=tenant, slug="acme", name="Acme", namespace="tf-acme", plan="free"),
-        )
-        keys = _table(
-            "api_keys", "name", "prefix", "secret_hash", "role", tenant_id=Uuid, scopes=JSON
-        )
-        full = sorted(FULL_0006["developer"])
-        for name, scopes in (("full", full), ("narrow", ["runs:trigger"])):
-            connection.execute(
-                keys.insert(),
-                _row(
-                    tenant_id=tenant,
-                    name=name,
-                    prefix=name,
-                    secret_hash="0",
-                    role="developer",
-                    scopes=scopes,
-                ),
-            )
-    upgrade(engine)
-    with engine.connect() as connection:
-        found = dict(connection.execute(select(ApiKey.name, ApiKey.scopes)).tuples().all())
-    assert set(found["full"]) == policy.key_permissions(Role.DEVELOPER)
-    assert found["narrow"] == ["runs:trigger"]
-    command.downgrade(alembic_config(engine), "0006")
-    with engine.connect() as connection:
-        rows = connection.execute(text("SELECT name, scopes FROM api_keys")).tuples().all()
-        back = dict(rows)
-    assert "runs:cancel" not in str(back["full"]) and "runs:trigger" in str(back["narrow"])
+        scopes = [p.value for p in policy.ordered(policy.key_permissions(new))]
+        assert found[old] == (new, scopes, None), old
 
 
 def _table(name: str, *texts: str, **types: type[TypeEngine[Any]]) -> TableClause:

@@ -82,3 +82,13 @@ def test_a_running_job_is_not_finished() -> None:
 def test_log_lines_in_the_termination_message_are_not_a_summary() -> None:
     assert parse_summary("Traceback (most recent call last):") is None
     assert parse_summary('{"unexpected": 1}') is None
+
+
+def test_a_finished_job_counts_the_seconds_its_pods_ran() -> None:
+    done = _job("Complete", startTime="2026-12-02T10:00:00Z", completionTime="2026-12-02T10:01:35Z")
+    assert job_view(done, [_pod(message=SUMMARY)]).seconds == 95
+    failed = _job("Failed", "BackoffLimitExceeded", startTime="2026-12-02T10:00:00Z")
+    failed["status"]["conditions"][0]["lastTransitionTime"] = "2026-12-02T10:00:40Z"
+    assert job_view(failed, []).seconds == 40  # a failed Job has no completionTime
+    running = _job(active=1, startTime="2026-12-02T10:00:00Z")
+    assert job_view(running, []).seconds is None
